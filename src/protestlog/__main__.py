@@ -1,0 +1,3 @@
+from protestlog.cli import run
+
+run()

@@ -1,0 +1,49 @@
+"""Library exceptions and the exit codes they map to at the CLI edge.
+
+The library raises these; only the CLI turns them into exit codes, so the
+Python API and the command line agree on what counts as whose fault.
+"""
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    ERROR = 1  # bad data, a ledger problem, a failed check
+    USAGE = 2  # the command line itself was wrong
+
+
+class LedgerError(Exception):
+    """A data or ledger problem: exit 1, ledger unchanged."""
+
+    exit_status = ExitStatus.ERROR
+
+
+class FieldError(LedgerError):
+    """One field of one record is invalid; names the field, the value and, for files, the line."""
+
+    def __init__(self, field: str, value, reason: str, line: int | None = None):
+        self.field, self.value, self.reason, self.line = field, value, reason, line
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        shown = repr(value_preview(self.value))
+        where = f"line {self.line}: " if self.line is not None else ""
+        return f"{where}{self.field}={shown}: {self.reason}"
+
+    def at_line(self, line: int) -> "FieldError":
+        return FieldError(self.field, self.value, self.reason, line)
+
+
+class UsageProblem(LedgerError):
+    """Wrong use of a command that Click could not catch itself (e.g. a missing field with no terminal)."""
+
+    exit_status = ExitStatus.USAGE
+
+
+def value_preview(value, limit: int = 60):
+    """Keep error lines to one short line even for a 1 MB note or a NUL byte."""
+    if isinstance(value, str):
+        text = value.replace("\x00", "\\0").replace("\n", "\\n").replace("\r", "\\r")
+        return text if len(text) <= limit else text[:limit] + "…"
+    return value

@@ -1,0 +1,324 @@
+"""The ledger file: an append-only, hash-chained SQLite log of record revisions.
+
+Every change is a new row in `entries` (a create, an amendment or a retraction);
+rows are never updated or deleted (triggers refuse it). Each entry's hash covers
+its content and the previous entry's hash, so any later edit breaks the chain.
+Writes take the write lock up front (BEGIN IMMEDIATE) and read the chain head
+inside that transaction, so concurrent writers queue instead of forking the chain.
+"""
+
+import getpass
+import hashlib
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+from protestlog.dates import utcnow
+from protestlog.errors import LedgerError
+from protestlog.records import FIELDS
+
+APPLICATION_ID = 0x706C6F67  # 'plog': marks a SQLite file as a protestlog ledger
+SCHEMA_VERSION = 1
+GENESIS = "0" * 64
+SQLITE_HEADER = b"SQLite format 3\x00"
+ENTRY_META = ("seq", "record_id", "revision", "action", "recorded_at", "recorded_by", "reason")
+DEFAULT_MILESTONES = (("2022-12-07", "Protests begin"), ("2022-12-15", "State of emergency declared"))
+
+ISO_DAY_CHECK = "({c} IS NULL OR ({c} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' AND date({c}) = {c}))"
+
+
+def _count_check(c: str) -> str:
+    return f"({c} IS NULL OR (typeof({c}) = 'integer' AND {c} >= 0))"
+
+
+SCHEMA_V1 = f"""
+CREATE TABLE entries (
+    seq INTEGER PRIMARY KEY,
+    record_id INTEGER NOT NULL CHECK (record_id > 0),
+    revision INTEGER NOT NULL CHECK (revision > 0),
+    action TEXT NOT NULL CHECK (action IN ('create', 'amend', 'retract')),
+    recorded_at TEXT NOT NULL CHECK (recorded_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*Z'),
+    recorded_by TEXT NOT NULL,
+    reason TEXT,
+    date TEXT NOT NULL CHECK {ISO_DAY_CHECK.format(c='date')},
+    end_date TEXT CHECK ({ISO_DAY_CHECK.format(c='end_date')} AND (end_date IS NULL OR end_date > date)),
+    date_precision TEXT NOT NULL DEFAULT 'day' CHECK (date_precision IN ('day', 'week', 'month')),
+    region TEXT NOT NULL,
+    province TEXT,
+    place TEXT,
+    killed INTEGER NOT NULL CHECK {_count_check('killed')},
+    killed_low INTEGER CHECK ({_count_check('killed_low')} AND (killed_low IS NULL OR killed_low <= killed)),
+    killed_high INTEGER CHECK ({_count_check('killed_high')} AND (killed_high IS NULL OR killed_high >= killed)),
+    killed_reported TEXT,
+    injured INTEGER CHECK {_count_check('injured')},
+    injured_low INTEGER CHECK ({_count_check('injured_low')} AND (injured_low IS NULL OR injured_low <= injured)),
+    injured_high INTEGER CHECK ({_count_check('injured_high')} AND (injured_high IS NULL OR injured_high >= injured)),
+    injured_reported TEXT,
+    detained INTEGER CHECK {_count_check('detained')},
+    minors INTEGER CHECK ({_count_check('minors')} AND (minors IS NULL OR minors <= killed)),
+    "group" TEXT NOT NULL CHECK ("group" IN ('civilian', 'police', 'military', 'unknown')),
+    circumstance TEXT CHECK (circumstance IS NULL OR circumstance IN
+        ('clash with security forces', 'blockade-related accident', 'other')),
+    cause TEXT NOT NULL CHECK (cause IN
+        ('firearm', 'pellets', 'tear gas', 'blunt force', 'burns', 'vehicle', 'other', 'unknown')),
+    confidence TEXT NOT NULL CHECK (confidence IN ('confirmed', 'probable', 'unverified', 'contested')),
+    sources TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(sources) AND json_type(sources) = 'array'),
+    note TEXT,
+    external_id TEXT,
+    prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+    hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+    UNIQUE (record_id, revision)
+);
+CREATE INDEX entries_record ON entries (record_id, seq);
+CREATE INDEX entries_recorded_at ON entries (recorded_at);
+CREATE INDEX entries_date ON entries (date);
+CREATE INDEX entries_external_id ON entries (external_id) WHERE external_id IS NOT NULL;
+CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries
+    BEGIN SELECT RAISE(ABORT, 'protestlog ledger is append-only: entries cannot be changed'); END;
+CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries
+    BEGIN SELECT RAISE(ABORT, 'protestlog ledger is append-only: entries cannot be deleted'); END;
+
+CREATE TABLE milestones (
+    id INTEGER PRIMARY KEY,
+    date TEXT NOT NULL CHECK {ISO_DAY_CHECK.format(c='date')},
+    label TEXT NOT NULL CHECK (length(label) BETWEEN 1 AND 200),
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL
+);
+CREATE TRIGGER milestones_append_only_update BEFORE UPDATE ON milestones
+    BEGIN SELECT RAISE(ABORT, 'milestones are append-only'); END;
+CREATE TRIGGER milestones_append_only_delete BEFORE DELETE ON milestones
+    BEGIN SELECT RAISE(ABORT, 'milestones are append-only'); END;
+"""
+
+# Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1.
+MIGRATIONS = {0: SCHEMA_V1}
+
+
+def who(explicit: str | None = None) -> str:
+    """Who is recording: --by, else PROTESTLOG_USER, else the login name."""
+    if explicit and explicit.strip():
+        return explicit.strip()
+    if os.environ.get("PROTESTLOG_USER", "").strip():
+        return os.environ["PROTESTLOG_USER"].strip()
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def entry_hash(prev_hash: str, entry: dict) -> str:
+    """SHA-256 over the previous hash and the entry's canonical JSON (null fields left out,
+    so a later schema version that adds a column keeps old hashes valid)."""
+    content = {k: v for k, v in entry.items() if v is not None and k not in ("hash", "prev_hash")}
+    if isinstance(content.get("sources"), list):
+        content["sources"] = json.dumps(content["sources"], sort_keys=True, separators=(",", ":"),
+                                        ensure_ascii=False)
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + "\n" + canonical).encode("utf-8")).hexdigest()
+
+
+class Ledger:
+    """One open ledger file. Reads see a consistent snapshot; writes go through `writing()`."""
+
+    def __init__(self, path: str | os.PathLike, *, create: bool = False, lock_timeout: float = 10.0):
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        exists = self.path.exists() and self.path.stat().st_size > 0
+        if not exists and not create:
+            raise LedgerError(f"no ledger at {self.path} (run 'protestlog add' or 'import' to create one)")
+        if exists:
+            self._check_header()
+        elif not self.path.exists():
+            self._create_private_file()
+        try:
+            self.db = sqlite3.connect(self.path, timeout=lock_timeout, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
+            self._prepare(create)
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"cannot open ledger {self.path}: {exc}") from None
+
+    def _create_private_file(self):
+        """Casualty records name people: the file is readable by its owner only."""
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise LedgerError(f"cannot create ledger {self.path}: {exc.strerror}") from None
+
+    def _check_header(self):
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(16)
+        except OSError as exc:
+            raise LedgerError(f"cannot read ledger {self.path}: {exc.strerror}") from None
+        if head != SQLITE_HEADER:
+            raise LedgerError(f"{self.path} is not a SQLite file, so not a protestlog ledger")
+
+    def _prepare(self, create: bool):
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+        tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
+            raise LedgerError(f"{self.path} is a SQLite file but not a protestlog ledger")
+        if version > SCHEMA_VERSION:
+            raise LedgerError(f"{self.path} was written by a newer protestlog (schema {version}, "
+                              f"this one reads up to {SCHEMA_VERSION}); upgrade protestlog")
+        mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal" and create:
+            raise LedgerError(f"cannot use write-ahead logging on {self.path} (journal mode {mode})")
+        # FULL: a committed record survives power loss, not only a killed process.
+        self.db.execute("PRAGMA synchronous = FULL")
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int):
+        with self.writing():
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+            while version < SCHEMA_VERSION:
+                for statement in MIGRATIONS[version].split(";\n"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                version += 1
+                if version == 1:
+                    self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    now, by = utcnow(), who()
+                    for day, label in DEFAULT_MILESTONES:
+                        self.db.execute("INSERT INTO milestones (date, label, recorded_at, recorded_by) "
+                                        "VALUES (?, ?, ?, ?)", (day, label, now, by))
+                self.db.execute(f"PRAGMA user_version = {version}")
+
+    def close(self):
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextmanager
+    def writing(self):
+        """One write transaction, taken up front so the chain head we read is still the head."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise LedgerError(f"ledger {self.path} is locked by another writer; gave up after "
+                                  f"{self.lock_timeout:g}s (raise --lock-timeout)") from None
+            raise LedgerError(f"cannot write ledger {self.path}: {exc}") from None
+        try:
+            yield self.db
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+    # ---- writing entries -------------------------------------------------
+
+    def head(self) -> sqlite3.Row | None:
+        return self.db.execute("SELECT seq, hash, recorded_at FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+
+    def appender(self, *, by: str | None = None):
+        """An `append(record, ...)` function for use inside `writing()`; keeps the chain head in memory."""
+        head = self.head()
+        state = {
+            "seq": head["seq"] if head else 0,
+            "hash": head["hash"] if head else GENESIS,
+            "next_id": (self.db.execute("SELECT COALESCE(MAX(record_id), 0) FROM entries").fetchone()[0] + 1),
+        }
+        # Recording times never go backwards along the chain, so "as of T" is always a prefix of it.
+        now = utcnow()
+        stamp = max(now, head["recorded_at"]) if head else now
+        recorder = who(by)
+        columns = ENTRY_META + FIELDS + ("prev_hash", "hash")
+        sql = (f"INSERT INTO entries ({', '.join(_q(c) for c in columns)}) "
+               f"VALUES ({', '.join('?' for _ in columns)})")
+
+        def append(record: dict, *, action: str = "create", record_id: int | None = None,
+                   revision: int = 1, reason: str | None = None) -> dict:
+            if record_id is None:
+                record_id = state["next_id"]
+                state["next_id"] += 1
+            entry = {"seq": state["seq"] + 1, "record_id": record_id, "revision": revision, "action": action,
+                     "recorded_at": stamp, "recorded_by": recorder, "reason": reason}
+            entry.update({f: record.get(f) for f in FIELDS})
+            entry["prev_hash"] = state["hash"]
+            entry["hash"] = entry_hash(state["hash"], entry)
+            row = [json.dumps(entry[c], ensure_ascii=False) if c == "sources" else entry[c] for c in columns]
+            try:
+                self.db.execute(sql, row)
+            except sqlite3.IntegrityError as exc:
+                raise LedgerError(f"the ledger refused record {record_id}: {exc}") from None
+            state["seq"], state["hash"] = entry["seq"], entry["hash"]
+            return entry
+
+        return append
+
+    def add(self, record: dict, *, by: str | None = None) -> dict:
+        with self.writing():
+            return self.appender(by=by)(record)
+
+    # ---- reading ----------------------------------------------------------
+
+    def cut(self, as_of: str | None) -> int | None:
+        """The last entry recorded at or before `as_of` (None: the whole ledger)."""
+        if as_of is None:
+            return None
+        row = self.db.execute("SELECT MAX(seq) FROM entries WHERE recorded_at <= ?", (as_of,)).fetchone()
+        return row[0] or 0
+
+    def current_sql(self, cut: int | None) -> tuple[str, list]:
+        """SQL for the current revision of every record that is not retracted, as of a chain prefix."""
+        bound = "WHERE seq <= ?" if cut is not None else ""
+        params = [cut] if cut is not None else []
+        sql = (f"SELECT e.* FROM entries e JOIN (SELECT record_id, MAX(seq) AS seq FROM entries {bound} "
+               f"GROUP BY record_id) last ON e.seq = last.seq WHERE e.action != 'retract'")
+        return sql, params
+
+    def history(self, record_id: int, cut: int | None = None) -> list[dict]:
+        sql = "SELECT * FROM entries WHERE record_id = ?" + (" AND seq <= ?" if cut is not None else "")
+        params = [record_id] + ([cut] if cut is not None else [])
+        return [row_to_entry(r) for r in self.db.execute(sql + " ORDER BY seq", params)]
+
+    def milestones(self, as_of: str | None = None) -> list[dict]:
+        sql = "SELECT id, date, label, recorded_at, recorded_by FROM milestones"
+        params: list = []
+        if as_of is not None:
+            sql += " WHERE recorded_at <= ?"
+            params.append(as_of)
+        return [dict(r) for r in self.db.execute(sql + " ORDER BY date, id", params)]
+
+    def add_milestone(self, day: str, label: str, *, by: str | None = None) -> dict:
+        with self.writing():
+            cur = self.db.execute("INSERT INTO milestones (date, label, recorded_at, recorded_by) VALUES (?, ?, ?, ?)",
+                                  (day, label, utcnow(), who(by)))
+            row = self.db.execute("SELECT * FROM milestones WHERE id = ?", (cur.lastrowid,)).fetchone()
+        return dict(row)
+
+
+def _q(column: str) -> str:
+    return f'"{column}"'
+
+
+def row_to_entry(row: sqlite3.Row) -> dict:
+    entry = dict(row)
+    if isinstance(entry.get("sources"), str):
+        entry["sources"] = json.loads(entry["sources"])
+    return entry
+
+
+def public_record(entry: dict) -> dict:
+    """The record as users see it: `id` first, then its fields, then when and by whom."""
+    out = {"id": entry["record_id"], "revision": entry["revision"]}
+    out.update({f: entry.get(f) for f in FIELDS})
+    out.update({"recorded_at": entry["recorded_at"], "recorded_by": entry["recorded_by"]})
+    return out
+

@@ -1,0 +1,98 @@
+"""Writing data out: machine formats that never change shape, and tables for people.
+
+The environment (streams, whether stdout is a terminal, NO_COLOR) is passed in as an
+`Env`, so tests can fake a terminal or a pipe. Data goes to stdout, messages to stderr.
+"""
+
+import csv
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Iterable
+
+MACHINE_FORMATS = ("json", "ndjson", "csv", "tsv", "markdown")
+
+
+@dataclass
+class Env:
+    stdout: IO = field(default_factory=lambda: sys.stdout)
+    stderr: IO = field(default_factory=lambda: sys.stderr)
+    stdout_tty: bool = False
+    stdin_tty: bool = False
+    no_color: bool = False
+
+    @classmethod
+    def detect(cls) -> "Env":
+        """PROTESTLOG_TTY=1/0 overrides detection (tests, and `script`-style wrappers)."""
+        forced = os.environ.get("PROTESTLOG_TTY")
+        out_tty = sys.stdout.isatty() if forced is None else forced == "1"
+        in_tty = sys.stdin.isatty() if forced is None else forced == "1"
+        return cls(stdout_tty=out_tty, stdin_tty=in_tty, no_color="NO_COLOR" in os.environ)
+
+    def console(self):
+        """A Rich console built per command (not at import): plain, boxless text when piped."""
+        from rich.console import Console
+
+        if self.stdout_tty:
+            return Console(file=self.stdout, no_color=self.no_color, highlight=False)
+        return Console(file=self.stdout, no_color=True, force_terminal=False, highlight=False, width=200,
+                       color_system=None)
+
+    def say(self, message: str):
+        print(message, file=self.stderr)
+
+
+def cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def write_json(env: Env, data):
+    json.dump(data, env.stdout, ensure_ascii=False, indent=2)
+    env.stdout.write("\n")
+
+
+def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, title: str | None = None,
+               caption: str | None = None, numeric: Iterable[str] = ()):
+    """Stream rows in one of the formats; `table` and `markdown` are for people, the rest for scripts."""
+    out = env.stdout
+    if fmt == "json":
+        first = True
+        out.write("[")
+        for row in rows:
+            out.write(("\n  " if first else ",\n  ") + json.dumps(row, ensure_ascii=False))
+            first = False
+        out.write("]\n" if first else "\n]\n")
+    elif fmt == "ndjson":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt in ("csv", "tsv"):
+        writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(row.get(c)) for c in columns])
+    elif fmt == "markdown":
+        if title:
+            out.write(f"**{title}**\n\n")
+        out.write("| " + " | ".join(columns) + " |\n")
+        out.write("|" + "|".join("---:" if c in numeric else "---" for c in columns) + "|\n")
+        for row in rows:
+            out.write("| " + " | ".join(cell(row.get(c)).replace("|", "\\|").replace("\n", " ")
+                                        for c in columns) + " |\n")
+        if caption:
+            out.write(f"\n{caption}\n")
+    else:
+        from rich import box
+        from rich.table import Table
+
+        table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD if env.stdout_tty else None,
+                      title_justify="left", caption_justify="left", pad_edge=False)
+        for c in columns:
+            table.add_column(c, justify="right" if c in numeric else "left", overflow="fold")
+        for row in rows:
+            table.add_row(*[cell(row.get(c)) for c in columns])
+        env.console().print(table)

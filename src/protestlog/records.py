@@ -1,0 +1,194 @@
+"""What one incident record holds, and the rules it must pass before it reaches the ledger.
+
+`validate` is the single gate for every way in (add, import, amend): it takes what a
+person or a file said and returns the normalised record, or raises FieldError naming
+the field and the value. The database's CHECK constraints repeat the essentials, so
+a record that slipped past Python still could not be stored.
+"""
+
+import datetime as dt
+import json
+import math
+import re
+
+from protestlog import vocab
+from protestlog.dates import parse_day
+from protestlog.errors import FieldError
+from protestlog.regions import canonical_region
+
+MAX_COUNT = 100_000_000  # more than any plausible casualty figure; guards against typos and overflow
+COUNTS = ("killed", "injured", "detained", "minors")
+RANGED = ("killed", "injured")
+SHORT_TEXT = ("province", "place", "external_id")
+LIMITS = {"province": 200, "place": 200, "external_id": 200, "note": 20_000,
+          "killed_reported": 200, "injured_reported": 200,
+          "source": 500, "url": 2_000}
+
+# Every field a record can carry, in the order exports and imports use.
+FIELDS = (
+    "date", "end_date", "date_precision",
+    "region", "province", "place",
+    "killed", "killed_low", "killed_high", "killed_reported",
+    "injured", "injured_low", "injured_high", "injured_reported",
+    "detained", "minors",
+    "group", "circumstance", "cause", "confidence",
+    "sources", "note", "external_id",
+)
+REQUIRED = ("date", "region", "killed")
+DEFAULTS = {"date_precision": "day", "group": "unknown", "cause": "unknown", "confidence": "unverified"}
+INTEGER = re.compile(r"^\d+$")
+
+
+def blank(value) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def parse_count(field: str, value) -> int | None:
+    """A non-negative whole number: '12' or 12; never -1, 1.5, NaN, inf, True or '1e3'."""
+    if blank(value):
+        return None
+    if isinstance(value, bool):
+        raise FieldError(field, value, "must be a whole number, not true/false")
+    if isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            raise FieldError(field, value, "must be a whole number")
+        value = int(value)
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        if text.startswith("-") and INTEGER.match(text[1:]):
+            raise FieldError(field, value, "must not be negative")
+        if not INTEGER.match(text):
+            raise FieldError(field, value, "must be a whole number")
+        number = int(text)
+    if number < 0:
+        raise FieldError(field, value, "must not be negative")
+    if number > MAX_COUNT:
+        raise FieldError(field, value, f"is too large (limit {MAX_COUNT})")
+    return number
+
+
+def parse_text(field: str, value, *, multiline: bool = False) -> str | None:
+    if blank(value):
+        return None
+    if not isinstance(value, str):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and field == "external_id":
+            value = str(value)
+        else:
+            raise FieldError(field, value, "must be text")
+    text = value.strip()
+    if "\x00" in text:
+        raise FieldError(field, value, "contains a NUL byte")
+    if not multiline and ("\n" in text or "\r" in text):
+        raise FieldError(field, value, "must be a single line")
+    if len(text) > LIMITS.get(field, 200):
+        raise FieldError(field, value, f"is longer than {LIMITS.get(field, 200)} characters")
+    return text
+
+
+def parse_url(field: str, value) -> str | None:
+    text = parse_text("url", value)
+    if text is None:
+        return None
+    if not re.match(r"^https?://[^\s/]+", text, re.I) or any(c.isspace() for c in text):
+        raise FieldError(field, value, "must be an http(s) URL")
+    return text
+
+
+def parse_count_or_wording(field: str, value) -> tuple[int | None, str | None]:
+    """'12' -> (12, None); 'dozens' -> (12, 'dozens') by ACLED's coding rule."""
+    if isinstance(value, str) and not INTEGER.match(value.strip()):
+        wording = " ".join(value.strip().lower().split())
+        if wording in vocab.VAGUE_COUNTS:
+            return vocab.VAGUE_COUNTS[wording], value.strip()
+    return parse_count(field, value), None
+
+
+def parse_sources(value, *, today: dt.date) -> list[dict]:
+    """Sources arrive as a list of {name, url, accessed} (JSON) or as one `source`/`url` pair."""
+    if blank(value):
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise FieldError("sources", value, "must be a JSON list of {name, url, accessed}") from None
+    if not isinstance(value, list):
+        raise FieldError("sources", value, "must be a list")
+    cleaned = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"name", "url", "accessed"}:
+            raise FieldError("sources", item, "each source is {name, url, accessed}")
+        cleaned.append(make_source(item.get("name"), item.get("url"), item.get("accessed"), today=today))
+    return cleaned
+
+
+def make_source(name, url, accessed=None, *, today: dt.date) -> dict:
+    name = parse_text("source", name)
+    url = parse_url("url", url)
+    if name is None and url is None:
+        raise FieldError("source", name, "a source needs a name or a URL")
+    day = parse_day(accessed, "accessed", today=today) if not blank(accessed) else today
+    source = {"name": name or url, "accessed": day.isoformat()}
+    if url:
+        source["url"] = url
+    return source
+
+
+def validate(raw: dict, *, today: dt.date) -> dict:
+    """Normalise one record; raise FieldError at the first field that is wrong."""
+    unknown = set(raw) - set(FIELDS) - {"source", "url", "accessed"}
+    if unknown:
+        field = sorted(unknown)[0]
+        raise FieldError(field, raw[field], "is not a field protestlog knows")
+    for field in REQUIRED:
+        if blank(raw.get(field)):
+            raise FieldError(field, raw.get(field), "is required")
+
+    rec: dict = {}
+    rec["date"] = parse_day(raw["date"], "date", today=today).isoformat()
+    if not blank(raw.get("end_date")):
+        end = parse_day(raw["end_date"], "end_date", today=today).isoformat()
+        if end < rec["date"]:
+            raise FieldError("end_date", raw["end_date"], f"is before date {rec['date']}")
+        rec["end_date"] = end if end != rec["date"] else None
+    rec["date_precision"] = vocab.choose("date_precision", raw.get("date_precision") or "day", vocab.PRECISIONS)
+    rec["region"] = canonical_region(raw["region"])
+    for field in ("province", "place"):
+        rec[field] = parse_text(field, raw.get(field))
+
+    for field in RANGED:
+        number, wording = parse_count_or_wording(field, raw.get(field))
+        rec[field] = number
+        rec[f"{field}_reported"] = parse_text(f"{field}_reported", raw.get(f"{field}_reported")) or wording
+        low = parse_count(f"{field}_low", raw.get(f"{field}_low"))
+        high = parse_count(f"{field}_high", raw.get(f"{field}_high"))
+        if (low is not None or high is not None) and number is None:
+            raise FieldError(f"{field}_low" if low is not None else f"{field}_high",
+                             low if low is not None else high, f"needs a best figure for {field}")
+        if low is not None and low > number:
+            raise FieldError(f"{field}_low", raw.get(f"{field}_low"), f"is more than {field} ({number})")
+        if high is not None and high < number:
+            raise FieldError(f"{field}_high", raw.get(f"{field}_high"), f"is less than {field} ({number})")
+        rec[f"{field}_low"], rec[f"{field}_high"] = low, high
+    rec["detained"] = parse_count("detained", raw.get("detained"))
+    rec["minors"] = parse_count("minors", raw.get("minors"))
+    if rec["minors"] is not None and rec["minors"] > rec["killed"]:
+        raise FieldError("minors", raw.get("minors"), f"is more than killed ({rec['killed']})")
+
+    rec["group"] = vocab.choose("group", raw.get("group") or DEFAULTS["group"], vocab.GROUPS)
+    rec["circumstance"] = (None if blank(raw.get("circumstance")) else
+                           vocab.choose("circumstance", raw["circumstance"], vocab.CIRCUMSTANCES,
+                                        vocab.CIRCUMSTANCE_ALIASES))
+    rec["cause"] = vocab.choose("cause", raw.get("cause") or DEFAULTS["cause"], vocab.CAUSES)
+    rec["confidence"] = vocab.choose("confidence", raw.get("confidence") or DEFAULTS["confidence"],
+                                     vocab.CONFIDENCE)
+
+    sources = parse_sources(raw.get("sources"), today=today)
+    if not blank(raw.get("source")) or not blank(raw.get("url")):
+        sources.append(make_source(raw.get("source"), raw.get("url"), raw.get("accessed"), today=today))
+    rec["sources"] = sources
+    rec["note"] = parse_text("note", raw.get("note"), multiline=True)
+    rec["external_id"] = parse_text("external_id", raw.get("external_id"))
+    return rec

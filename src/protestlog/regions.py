@@ -1,0 +1,48 @@
+"""Peru's first-level regions, matched the way a person types them.
+
+The list ships inside the package (data/peru_regions.csv links to it): the 24
+departments plus Callao and Lima Metropolitana, with their ISO 3166-2:PE codes.
+"""
+
+import csv
+import difflib
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+from protestlog.errors import FieldError
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive key: 'APURIMAC' and 'Apurímac' meet here."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[str, str], tuple[str, ...]]:
+    lookup: dict[str, str] = {}
+    names = []
+    text = resources.files("protestlog").joinpath("peru_regions.csv").read_text("utf-8")
+    for row in csv.DictReader(text.splitlines()):
+        name = row["name"]
+        names.append(name)
+        for alias in [name, row["code"], *filter(None, (row["aliases"] or "").split(";"))]:
+            lookup[fold(alias)] = name
+    return lookup, tuple(names)
+
+
+def region_names() -> tuple[str, ...]:
+    return _index()[1]
+
+
+def canonical_region(value: str, field: str = "region") -> str:
+    """Return the canonical spelling, or raise suggesting the closest region."""
+    lookup, names = _index()
+    key = fold(str(value))
+    if key in lookup:
+        return lookup[key]
+    close = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.6)
+    hint = f"did you mean {lookup[close[0]]!r}?" if close else "not a region of Peru (see data/peru_regions.csv)"
+    raise FieldError(field, value, f"unknown region; {hint}")

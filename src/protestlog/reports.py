@@ -1,0 +1,197 @@
+"""Questions people ask of the ledger: the register with running totals, and the summary.
+
+Everything is aggregated in SQL over the current revisions, so memory does not grow
+with the number of records. Date bounds are inclusive at both ends everywhere.
+"""
+
+import datetime as dt
+
+from protestlog.ledger import Ledger, public_record, row_to_entry
+from protestlog.records import FIELDS
+from protestlog.stats import rate_ratio
+from protestlog.vocab import CONFIDENCE
+
+
+class Filters:
+    """The record filters shared by list, summary and export. Bounds are inclusive."""
+
+    def __init__(self, since=None, until=None, region=None, group=None, circumstance=None,
+                 min_confidence=None, unsourced=False):
+        self.since, self.until = since, until
+        self.region, self.group, self.circumstance = region, group, circumstance
+        self.min_confidence, self.unsourced = min_confidence, unsourced
+
+    def where(self) -> tuple[str, list]:
+        clauses, params = [], []
+        for column, value, op in (("date", self.since, ">="), ("date", self.until, "<="),
+                                  ("region", self.region, "="), ('"group"', self.group, "="),
+                                  ("circumstance", self.circumstance, "=")):
+            if value is not None:
+                clauses.append(f"{column} {op} ?")
+                params.append(value.isoformat() if isinstance(value, dt.date) else value)
+        if self.min_confidence:
+            allowed = CONFIDENCE[: CONFIDENCE.index(self.min_confidence) + 1]
+            clauses.append(f"confidence IN ({', '.join('?' for _ in allowed)})")
+            params.extend(allowed)
+        if self.unsourced:
+            clauses.append("json_array_length(sources) = 0")
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def register(ledger: Ledger, filters: Filters, *, as_of: str | None = None):
+    """Current records in date order with running totals of killed and injured, from the first row shown."""
+    base, params = ledger.current_sql(ledger.cut(as_of))
+    where, fparams = filters.where()
+    sql = (f"SELECT *, SUM(killed) OVER w AS running_killed, SUM(COALESCE(injured, 0)) OVER w AS running_injured "
+           f"FROM ({base}){where} WINDOW w AS (ORDER BY date, record_id ROWS UNBOUNDED PRECEDING) "
+           f"ORDER BY date, record_id")
+    for row in ledger.db.execute(sql, params + fparams):
+        entry = row_to_entry(row)
+        out = public_record(entry)
+        out["sources_count"] = len(entry["sources"])
+        out["running_killed"], out["running_injured"] = row["running_killed"], row["running_injured"]
+        yield out
+
+
+def _period_start(day: dt.date, by: str) -> dt.date:
+    if by == "week":
+        return day - dt.timedelta(days=day.weekday())  # ISO weeks start on Monday
+    if by == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_period(start: dt.date, by: str) -> dt.date:
+    if by == "week":
+        return start + dt.timedelta(days=7)
+    if by == "month":
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start + dt.timedelta(days=1)
+
+
+def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", window: int | None = None,
+            filters: Filters | None = None, as_of: str | None = None) -> dict:
+    """Totals, splits, a series with running totals, and before/after comparisons around milestones."""
+    filters = filters or Filters()
+    filters.since, filters.until = since, until
+    cut = ledger.cut(as_of)
+    base, params = ledger.current_sql(cut)
+    where, fparams = filters.where()
+    scoped = f"SELECT * FROM ({base}){where}"
+    args = params + fparams
+    db = ledger.db
+
+    t = db.execute(
+        f"SELECT COUNT(*) AS records, COALESCE(SUM(killed), 0) AS killed, "
+        f"COALESCE(SUM(COALESCE(killed_low, killed)), 0) AS killed_low, "
+        f"COALESCE(SUM(COALESCE(killed_high, killed)), 0) AS killed_high, "
+        f"COALESCE(SUM(injured), 0) AS injured, "
+        f"COALESCE(SUM(COALESCE(injured_low, injured)), 0) AS injured_low, "
+        f"COALESCE(SUM(COALESCE(injured_high, injured)), 0) AS injured_high, "
+        f"COALESCE(SUM(detained), 0) AS detained, COALESCE(SUM(minors), 0) AS minors_killed, "
+        f"SUM(killed_low IS NOT NULL OR killed_high IS NOT NULL) AS killed_ranged, "
+        f"SUM(injured_low IS NOT NULL OR injured_high IS NOT NULL) AS injured_ranged, "
+        f"COALESCE(SUM(json_array_length(sources)), 0) AS sources, "
+        f"SUM(json_array_length(sources) = 0) AS unsourced FROM ({scoped})", args).fetchone()
+    totals = {k: t[k] for k in ("records", "killed", "injured", "detained", "minors_killed", "sources")}
+    totals["unsourced_records"] = t["unsourced"] or 0
+    # A range is reported only where some record carries one; otherwise low = best = high says nothing.
+    totals["killed_range"] = [t["killed_low"], t["killed_high"]] if t["killed_ranged"] else None
+    totals["injured_range"] = [t["injured_low"], t["injured_high"]] if t["injured_ranged"] else None
+
+    def split(column: str) -> list[dict]:
+        rows = db.execute(
+            f"SELECT {column} AS key, COUNT(*) AS records, SUM(killed) AS killed, "
+            f"COALESCE(SUM(injured), 0) AS injured FROM ({scoped}) GROUP BY {column} "
+            f"ORDER BY killed DESC, key", args)
+        return [{"name": r["key"] if r["key"] is not None else "not stated", "records": r["records"],
+                 "killed": r["killed"], "injured": r["injured"]} for r in rows]
+
+    daily = {row["date"]: (row["killed"], row["injured"]) for row in db.execute(
+        f"SELECT date, SUM(killed) AS killed, COALESCE(SUM(injured), 0) AS injured FROM ({scoped}) "
+        f"GROUP BY date", args)}
+    series, running_k, running_i = [], 0, 0
+    start = _period_start(since, by)
+    while start <= until:
+        end = _next_period(start, by) - dt.timedelta(days=1)
+        killed = injured = 0
+        day = max(start, since)
+        while day <= min(end, until):
+            k, i = daily.get(day.isoformat(), (0, 0))
+            killed, injured = killed + k, injured + i
+            day += dt.timedelta(days=1)
+        running_k, running_i = running_k + killed, running_i + injured
+        series.append({"start": start.isoformat(), "end": end.isoformat(), "killed": killed,
+                       "cumulative_killed": running_k, "injured": injured, "cumulative_injured": running_i})
+        start = _next_period(start, by)
+
+    milestones = [compare_milestone(ledger, m, since=since, until=until, window=window, scoped=scoped, args=args)
+                  for m in ledger.milestones(as_of)
+                  if since < dt.date.fromisoformat(m["date"]) <= until]
+
+    return {
+        "range": {"since": since.isoformat(), "until": until.isoformat(), "inclusive": True, "by": by},
+        "as_of": as_of,
+        "ledger": {"entries": cut if cut is not None else (ledger.head()["seq"] if ledger.head() else 0),
+                   "head_hash": _hash_at(ledger, cut)},
+        "totals": totals,
+        "by_group": split('"group"'),
+        "by_circumstance": split("circumstance"),
+        "by_region": split("region"),
+        "series": series,
+        "milestones": milestones,
+    }
+
+
+def _hash_at(ledger: Ledger, cut: int | None) -> str | None:
+    sql = "SELECT hash FROM entries" + (" WHERE seq <= ?" if cut is not None else "") + " ORDER BY seq DESC LIMIT 1"
+    row = ledger.db.execute(sql, [cut] if cut is not None else []).fetchone()
+    return row[0] if row else None
+
+
+def compare_milestone(ledger: Ledger, milestone: dict, *, since: dt.date, until: dt.date, window: int | None,
+                      scoped: str, args: list) -> dict:
+    """Equal windows either side of a milestone. The milestone day itself is the first day *after*.
+
+    before = [M - w, M - 1], after = [M, M + w - 1], both clipped to [since, until]; w defaults
+    to the days from --since to the milestone. Per-day rates use the days each side really has.
+    """
+    day = dt.date.fromisoformat(milestone["date"])
+    w = window if window is not None else (day - since).days
+    before_lo, before_hi = max(day - dt.timedelta(days=w), since), day - dt.timedelta(days=1)
+    after_lo, after_hi = day, min(day + dt.timedelta(days=w - 1), until)
+
+    def side(lo: dt.date, hi: dt.date) -> dict:
+        days = max((hi - lo).days + 1, 0)
+        row = ledger.db.execute(
+            f"SELECT COALESCE(SUM(killed), 0), COALESCE(SUM(injured), 0), COUNT(*) FROM ({scoped}) "
+            f"WHERE date BETWEEN ? AND ?", args + [lo.isoformat(), hi.isoformat()]).fetchone()
+        return {"start": lo.isoformat(), "end": hi.isoformat(), "days": days, "killed": row[0], "injured": row[1],
+                "records": row[2], "killed_per_day": round(row[0] / days, 4) if days else None}
+
+    before, after = side(before_lo, before_hi), side(after_lo, after_hi)
+    straddling = ledger.db.execute(
+        f"SELECT COALESCE(SUM(killed), 0), COUNT(*) FROM ({scoped}) WHERE date < ? AND end_date >= ?",
+        args + [day.isoformat(), day.isoformat()]).fetchone()
+    ratio = rate_ratio(after["killed"], after["days"], before["killed"], before["days"])
+    change = after["killed"] - before["killed"]
+    return {
+        "date": milestone["date"], "label": milestone["label"], "window_days": w,
+        "before": before, "after": after,
+        "change": {"killed": change,
+                   "relative": round(change / before["killed"], 4) if before["killed"] else None,
+                   "killed_per_day": (round(after["killed_per_day"] - before["killed_per_day"], 4)
+                                      if after["days"] and before["days"] else None)},
+        "rate_ratio": _round(ratio["rate_ratio"]),
+        "rate_ratio_ci95": [_round(ratio["ci_low"]), _round(ratio["ci_high"])],
+        # Deaths in records whose date span crosses the milestone: counted at their start (before),
+        # but could belong after. The comparison could move by this much.
+        "straddling": {"records": straddling[1], "killed": straddling[0]},
+    }
+
+
+def _round(x):
+    return None if x is None else round(x, 4)
+
+
+RECORD_COLUMNS = ("id",) + FIELDS
