@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/protestlog --db $(DEMO_DB) import data/peru_2022_2023.csv
-	$(BIN)/protestlog --db $(DEMO_DB) summary --since 2022-12-07 --until 2023-01-10
+	$(BIN)/protestlog --db $(DEMO_DB) summary --since 2022-12-07 --until 2023-01-10 --by week
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -26,11 +25,7 @@ class LedgerGroup(TyperGroup):
         try:
             code = super().main(args=args, prog_name=prog_name or "protestlog", complete_var=complete_var,
                                 standalone_mode=False, **extra)
-        except click.UsageError as exc:
-            fail(exc.format_message(), ExitStatus.USAGE)
-        except click.ClickException as exc:
-            fail(exc.format_message(), exc.exit_code)
-        except click.Abort:
+        except typer.Abort:
             fail("interrupted: the command stopped and wrote nothing", 130)
         except LedgerError as exc:
             fail(str(exc), exc.exit_status)
@@ -38,6 +33,11 @@ class LedgerGroup(TyperGroup):
             fail(f"ledger error: {exc}", ExitStatus.ERROR)
         except KeyboardInterrupt:
             fail("interrupted: the command stopped and wrote nothing", 130)
+        except Exception as exc:
+            # Click's exceptions (Typer may vendor its own Click): usage errors carry exit_code 2.
+            if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+                fail(exc.format_message(), exc.exit_code)
+            raise
         sys.exit(code or 0)
 
 
@@ -203,7 +203,7 @@ def list_records(
 ):
     """The register: current records in date order with running totals of killed and injured.
 
-    Bounds are inclusive. Running totals start at the first row shown, so with --since
+    --since and --until are both included. Running totals start at the first row shown, so with --since
     they count from that date, not from the start of the ledger.
     """
     from protestlog.reports import Filters, register
@@ -265,7 +265,7 @@ def summary(
     """Totals, splits by group, circumstance and region, a series with running totals,
     and a before/after comparison around every milestone after --since and up to --until.
 
-    Both bounds are included. The milestone day itself counts in the 'after' window.
+    --since and --until are both included. The milestone day itself counts in the 'after' window.
     """
     from protestlog import reports
 

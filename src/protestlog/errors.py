@@ -42,8 +42,7 @@ class UsageProblem(LedgerError):
 
 
 def value_preview(value, limit: int = 60):
-    """Keep error lines to one short line even for a 1 MB note or a NUL byte."""
-    if isinstance(value, str):
-        text = value.replace("\x00", "\\0").replace("\n", "\\n").replace("\r", "\\r")
-        return text if len(text) <= limit else text[:limit] + "…"
+    """Keep error lines to one short line even for a 1 MB note (repr() escapes NUL and newlines)."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "…"
     return value

@@ -26,7 +26,9 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 ENTRY_META = ("seq", "record_id", "revision", "action", "recorded_at", "recorded_by", "reason")
 DEFAULT_MILESTONES = (("2022-12-07", "Protests begin"), ("2022-12-15", "State of emergency declared"))
 
-ISO_DAY_CHECK = "({c} IS NULL OR ({c} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' AND date({c}) = {c}))"
+# date(x, '+0 days') normalises 2023-02-30 to 2023-03-02, so only real calendar days equal themselves.
+ISO_DAY_CHECK = ("({c} IS NULL OR ({c} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' "
+                 "AND date({c}, '+0 days') = {c}))")
 
 
 def _count_check(c: str) -> str:
@@ -140,7 +142,19 @@ class Ledger:
             self.db.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
             self._prepare(create)
         except sqlite3.DatabaseError as exc:
+            self._close_quietly()
             raise LedgerError(f"cannot open ledger {self.path}: {exc}") from None
+        except BaseException:
+            self._close_quietly()  # a refused file is left exactly as it was (no stray -wal or -shm)
+            raise
+
+    def _close_quietly(self):
+        db = getattr(self, "db", None)
+        if db is not None:
+            try:
+                db.close()
+            except sqlite3.Error:
+                pass
 
     def _create_private_file(self):
         """Casualty records name people: the file is readable by its owner only."""

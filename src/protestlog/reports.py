@@ -92,9 +92,13 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
         f"SUM(killed_low IS NOT NULL OR killed_high IS NOT NULL) AS killed_ranged, "
         f"SUM(injured_low IS NOT NULL OR injured_high IS NOT NULL) AS injured_ranged, "
         f"COALESCE(SUM(json_array_length(sources)), 0) AS sources, "
-        f"SUM(json_array_length(sources) = 0) AS unsourced FROM ({scoped})", args).fetchone()
+        f"SUM(json_array_length(sources) = 0) AS unsourced, COUNT(injured) AS injured_records, "
+        f"COUNT(detained) AS detained_records, COUNT(minors) AS minors_records FROM ({scoped})", args).fetchone()
     totals = {k: t[k] for k in ("records", "killed", "injured", "detained", "minors_killed", "sources")}
     totals["unsourced_records"] = t["unsourced"] or 0
+    # Unknown is not zero: say how many records gave each optional figure at all.
+    for field in ("injured", "detained", "minors"):
+        totals[f"{field}_reported_in"] = t[f"{field}_records"]
     # A range is reported only where some record carries one; otherwise low = best = high says nothing.
     totals["killed_range"] = [t["killed_low"], t["killed_high"]] if t["killed_ranged"] else None
     totals["injured_range"] = [t["injured_low"], t["injured_high"]] if t["injured_ranged"] else None

@@ -52,10 +52,16 @@ def render_summary(env: Env, s: dict, fmt: str):
         write_rows(env, long_rows(s), ["section", "key", "field", "value"], fmt)
     else:
         t = s["totals"]
+        n = t["records"]
+
+        def partial(field, text):
+            given = t[f"{field}_reported_in"]
+            return text if given == n else f"{text} (given in {given} of {n} records)"
+
         totals = [{"measure": "killed", "total": _fmt_range(t["killed_range"], t["killed"])},
-                  {"measure": "of whom minors", "total": t["minors_killed"]},
-                  {"measure": "injured", "total": _fmt_range(t["injured_range"], t["injured"])},
-                  {"measure": "detained", "total": t["detained"]},
+                  {"measure": "of whom minors", "total": partial("minors", str(t["minors_killed"]))},
+                  {"measure": "injured", "total": partial("injured", _fmt_range(t["injured_range"], t["injured"]))},
+                  {"measure": "detained", "total": partial("detained", str(t["detained"]))},
                   {"measure": "records", "total": t["records"]},
                   {"measure": "sources cited", "total": t["sources"]},
                   {"measure": "records without a source", "total": t["unsourced_records"]}]

@@ -1,0 +1,100 @@
+"""Shared fixtures: a real ledger file in a temporary folder, and the real CLI."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from protestlog.cli import app
+
+TODAY = "2023-06-01"  # pinned "today" so future-date rules and defaults are reproducible
+REPO = Path(__file__).resolve().parent.parent
+DATA_CSV = REPO / "data" / "peru_2022_2023.csv"
+
+
+class Result:
+    def __init__(self, raw):
+        self.raw = raw
+        self.exit_code = raw.exit_code
+        self.stdout = raw.stdout
+        self.stderr = raw.stderr
+
+    def json(self):
+        return json.loads(self.stdout)
+
+    def __repr__(self):
+        return f"<exit {self.exit_code} stdout={self.stdout[:300]!r} stderr={self.stderr[:300]!r}>"
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "ledger.db"
+
+
+@pytest.fixture
+def cli(db, monkeypatch):
+    """Run the real Typer app in-process; fail the test on any traceback."""
+    monkeypatch.setenv("PROTESTLOG_DB", str(db))
+    monkeypatch.setenv("PROTESTLOG_TODAY", TODAY)
+    monkeypatch.setenv("PROTESTLOG_USER", "tester")
+    monkeypatch.delenv("PROTESTLOG_TTY", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args, input=None, env=None):
+        raw = runner.invoke(app, [str(a) for a in args], input=input, env=env)
+        if raw.exception is not None and not isinstance(raw.exception, SystemExit):
+            raise AssertionError(f"traceback from {args}: {raw.exception!r}") from raw.exception
+        return Result(raw)
+
+    return invoke
+
+
+def add_args(**fields):
+    """Options for `add` from keyword fields (underscores become dashes)."""
+    args = ["add"]
+    for key, value in fields.items():
+        args += [f"--{key.replace('_', '-')}", str(value)]
+    return args
+
+
+@pytest.fixture
+def add(cli):
+    def _add(**fields):
+        result = cli(*add_args(**fields))
+        assert result.exit_code == 0, result
+        return int(result.stdout.strip())
+
+    return _add
+
+
+def snapshot(path: Path) -> tuple:
+    """Everything on disk that makes up the ledger, to prove a failed command changed nothing."""
+    parts = []
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        p = Path(str(path) + suffix)
+        parts.append(p.read_bytes() if p.exists() else None)
+    return tuple(parts)
+
+
+def protestlog_exe() -> str:
+    exe = Path(sys.executable).parent / "protestlog"
+    if exe.exists():
+        return str(exe)
+    found = shutil.which("protestlog")
+    assert found, "the protestlog executable is not installed"
+    return found
+
+
+def run_exe(*args, db: Path, input: str | None = None, env: dict | None = None, timeout: float = 60):
+    """Run the installed executable in a subprocess, with no terminal attached."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("PROTESTLOG_TTY", "NO_COLOR")}
+    full_env.update({"PROTESTLOG_DB": str(db), "PROTESTLOG_TODAY": TODAY, "PROTESTLOG_USER": "tester"})
+    full_env.update(env or {})
+    return subprocess.run([protestlog_exe(), *map(str, args)], input=input, capture_output=True, text=True,
+                          env=full_env, timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL)
