@@ -8,7 +8,7 @@ import sqlite3
 import sys
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -118,7 +118,56 @@ def day_option(value: Optional[str], field: str):
     return dates.parse_day(value, field, today=dates.today(), allow_future=True)
 
 
-# ---- add ---------------------------------------------------------------------
+# ---- add and amend share their field options ------------------------------------
+
+Text = Optional[str]
+DateOpt = Annotated[Text, typer.Option("--date", help="Incident date: 2023-01-09, '9 Jan 2023', 09/01/2023 "
+                                                      "(day first) or 'yesterday'. Not in the future.")]
+EndDateOpt = Annotated[Text, typer.Option("--end-date", help="Last day, when a report gives a span.")]
+PrecisionOpt = Annotated[Text, typer.Option("--precision", help="How exact the date is: day, week, month.")]
+RegionOpt = Annotated[Text, typer.Option("--region", help="Region of Peru; case and accents ignored (apurimac).")]
+ProvinceOpt = Annotated[Text, typer.Option("--province")]
+PlaceOpt = Annotated[Text, typer.Option("--place", help="Town, district or site.")]
+KilledOpt = Annotated[Text, typer.Option("--killed", help="Best figure of people killed (or wording: 'dozens').")]
+KilledLowOpt = Annotated[Text, typer.Option("--killed-low", help="Lowest credible figure killed.")]
+KilledHighOpt = Annotated[Text, typer.Option("--killed-high", help="Highest credible figure killed.")]
+InjuredOpt = Annotated[Text, typer.Option("--injured", help="People injured; leave out when unknown.")]
+InjuredLowOpt = Annotated[Text, typer.Option("--injured-low")]
+InjuredHighOpt = Annotated[Text, typer.Option("--injured-high")]
+DetainedOpt = Annotated[Text, typer.Option("--detained", help="People detained; leave out when unknown.")]
+GroupOpt = Annotated[Text, typer.Option("--group", help="Who the victims were: civilian, police, military, "
+                                                        "unknown.")]
+MinorsOpt = Annotated[Text, typer.Option("--minors", help="How many of the killed were minors (never more than "
+                                                          "killed).")]
+CircumstanceOpt = Annotated[Text, typer.Option(
+    "--circumstance", help="'clash with security forces' (clash), 'blockade-related accident' (blockade), other.")]
+CauseOpt = Annotated[Text, typer.Option(
+    "--cause", help="firearm, pellets, tear gas, blunt force, burns, vehicle, other, unknown.")]
+ConfidenceOpt = Annotated[Text, typer.Option("--confidence", help="confirmed, probable, unverified (default), "
+                                                                  "contested.")]
+NoteOpt = Annotated[Text, typer.Option("--note", help="Free text: names, context, doubts.")]
+ExternalIdOpt = Annotated[Text, typer.Option("--external-id", help="The report's id in another system.")]
+ByOpt = Annotated[Text, typer.Option("--by", help="Who records this (else $PROTESTLOG_USER, else login name).")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+AsOfOpt = Annotated[Text, typer.Option("--as-of", metavar="DATETIME",
+                                       help="Show the ledger as it stood at this recording time (UTC; a bare "
+                                            "date means the end of that day).")]
+
+
+def record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high, injured,
+                  injured_low, injured_high, detained, group, minors, circumstance, cause, confidence, note,
+                  external_id) -> dict:
+    return {"date": date, "end_date": end_date, "date_precision": precision, "region": region,
+            "province": province, "place": place, "killed": killed, "killed_low": killed_low,
+            "killed_high": killed_high, "injured": injured, "injured_low": injured_low,
+            "injured_high": injured_high, "detained": detained, "group": group, "minors": minors,
+            "circumstance": circumstance, "cause": cause, "confidence": confidence, "note": note,
+            "external_id": external_id}
+
+
+MinConfidenceOpt = Annotated[Text, typer.Option(
+    "--min-confidence", help="Only records at least this certain: confirmed > probable > unverified > contested.")]
+
 
 PROMPTS = {"date": "Date of the incident (e.g. 2023-01-09 or 9 Jan 2023)", "region": "Region",
            "killed": "Number killed"}
@@ -126,34 +175,15 @@ PROMPTS = {"date": "Date of the incident (e.g. 2023-01-09 or 9 Jan 2023)", "regi
 
 @app.command()
 def add(
-    ctx: typer.Context,
-    date: Optional[str] = typer.Option(None, help="Incident date: 2023-01-09, '9 Jan 2023', 09/01/2023 "
-                                                  "(day first) or 'yesterday'. Not in the future."),
-    end_date: Optional[str] = typer.Option(None, "--end-date", help="Last day, when a report gives a span."),
-    precision: Optional[str] = typer.Option(None, "--precision", help="How exact the date is: day, week, month."),
-    region: Optional[str] = typer.Option(None, help="Region of Peru; case and accents ignored (apurimac)."),
-    province: Optional[str] = typer.Option(None),
-    place: Optional[str] = typer.Option(None, help="Town, district or site."),
-    killed: Optional[str] = typer.Option(None, help="Best figure of people killed (or wording: 'dozens')."),
-    killed_low: Optional[str] = typer.Option(None, "--killed-low", help="Lowest credible figure killed."),
-    killed_high: Optional[str] = typer.Option(None, "--killed-high", help="Highest credible figure killed."),
-    injured: Optional[str] = typer.Option(None, help="People injured; leave out when unknown."),
-    injured_low: Optional[str] = typer.Option(None, "--injured-low"),
-    injured_high: Optional[str] = typer.Option(None, "--injured-high"),
-    detained: Optional[str] = typer.Option(None, help="People detained; leave out when unknown."),
-    group: Optional[str] = typer.Option(None, help="Who the victims were: civilian, police, military, unknown."),
-    minors: Optional[str] = typer.Option(None, help="How many of the killed were minors (never more than killed)."),
-    circumstance: Optional[str] = typer.Option(
-        None, help="'clash with security forces' (clash), 'blockade-related accident' (blockade), other."),
-    cause: Optional[str] = typer.Option(
-        None, help="firearm, pellets, tear gas, blunt force, burns, vehicle, other, unknown."),
-    confidence: Optional[str] = typer.Option(None, help="confirmed, probable, unverified (default), contested."),
-    source: Optional[str] = typer.Option(None, help="Who reported it (e.g. 'Defensoría del Pueblo')."),
-    url: Optional[str] = typer.Option(None, help="Public link to the report."),
-    note: Optional[str] = typer.Option(None, help="Free text: names, context, doubts."),
-    external_id: Optional[str] = typer.Option(None, "--external-id", help="The report's id in another system."),
-    by: Optional[str] = typer.Option(None, help="Who records this (else $PROTESTLOG_USER, else login name)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the stored record as JSON."),
+    ctx: typer.Context, date: DateOpt = None, end_date: EndDateOpt = None, precision: PrecisionOpt = None,
+    region: RegionOpt = None, province: ProvinceOpt = None, place: PlaceOpt = None, killed: KilledOpt = None,
+    killed_low: KilledLowOpt = None, killed_high: KilledHighOpt = None, injured: InjuredOpt = None,
+    injured_low: InjuredLowOpt = None, injured_high: InjuredHighOpt = None, detained: DetainedOpt = None,
+    group: GroupOpt = None, minors: MinorsOpt = None, circumstance: CircumstanceOpt = None,
+    cause: CauseOpt = None, confidence: ConfidenceOpt = None,
+    source: Annotated[Text, typer.Option("--source", help="Who reported it (e.g. 'Defensoría del Pueblo').")] = None,
+    url: Annotated[Text, typer.Option("--url", help="Public link to the report.")] = None,
+    note: NoteOpt = None, external_id: ExternalIdOpt = None, by: ByOpt = None, as_json: JsonFlag = False,
 ):
     """Record one incident report. Prints the new record's id.
 
@@ -163,12 +193,10 @@ def add(
     from protestlog.ledger import public_record
     from protestlog.records import validate
 
-    raw = {"date": date, "end_date": end_date, "date_precision": precision, "region": region,
-           "province": province, "place": place, "killed": killed, "killed_low": killed_low,
-           "killed_high": killed_high, "injured": injured, "injured_low": injured_low,
-           "injured_high": injured_high, "detained": detained, "group": group, "minors": minors,
-           "circumstance": circumstance, "cause": cause, "confidence": confidence, "source": source,
-           "url": url, "note": note, "external_id": external_id}
+    raw = record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high,
+                        injured, injured_low, injured_high, detained, group, minors, circumstance, cause,
+                        confidence, note, external_id)
+    raw.update({"source": source, "url": url})
     env = settings(ctx).env
     for field, question in PROMPTS.items():
         if raw[field] is None or not str(raw[field]).strip():
@@ -178,10 +206,195 @@ def add(
     record = validate(raw, today=dates.today())
     with open_ledger(ctx, create=True) as ledger:
         entry = ledger.add(record, by=by)
+    print_entry(env, entry, as_json)
+
+
+def print_entry(env: Env, entry: dict, as_json: bool):
+    from protestlog.ledger import public_record
+
     if as_json:
-        write_json(env, public_record(entry))
+        write_json(env, public_record(entry) | {"action": entry["action"], "reason": entry["reason"],
+                                                "hash": entry["hash"]})
     else:
         print(entry["record_id"], file=env.stdout)
+
+
+ReasonOpt = Annotated[Text, typer.Option("--reason", help="Why (required): the new report, the error found.")]
+
+
+@app.command()
+def amend(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or the external id it was imported with.")],
+    reason: ReasonOpt = None,
+    date: DateOpt = None, end_date: EndDateOpt = None, precision: PrecisionOpt = None,
+    region: RegionOpt = None, province: ProvinceOpt = None, place: PlaceOpt = None, killed: KilledOpt = None,
+    killed_low: KilledLowOpt = None, killed_high: KilledHighOpt = None, injured: InjuredOpt = None,
+    injured_low: InjuredLowOpt = None, injured_high: InjuredHighOpt = None, detained: DetainedOpt = None,
+    group: GroupOpt = None, minors: MinorsOpt = None, circumstance: CircumstanceOpt = None,
+    cause: CauseOpt = None, confidence: ConfidenceOpt = None, note: NoteOpt = None,
+    external_id: ExternalIdOpt = None, by: ByOpt = None, as_json: JsonFlag = False,
+):
+    """Correct a record by writing a new revision that supersedes the old one.
+
+    Give only the fields that change; an empty value ('') clears an optional field. The old
+    revision stays in the ledger ('protestlog show ID'). Amending a retracted record restores it.
+    Sources are added with 'protestlog source add'.
+    """
+    from protestlog.corrections import amend as amend_record
+
+    changes = record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high,
+                            injured, injured_low, injured_high, detained, group, minors, circumstance, cause,
+                            confidence, note, external_id)
+    with open_ledger(ctx) as ledger:
+        entry = amend_record(ledger, record, changes, reason=reason, today=dates.today(), by=by)
+    print_entry(settings(ctx).env, entry, as_json)
+
+
+@app.command()
+def retract(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
+    reason: ReasonOpt = None, by: ByOpt = None, as_json: JsonFlag = False,
+):
+    """Withdraw a record (a duplicate, a report proven false) with a new entry.
+
+    It leaves every total and list from then on, and stays visible with its history in
+    'protestlog show ID' and in totals '--as-of' an earlier time.
+    """
+    from protestlog.corrections import retract as retract_record
+
+    with open_ledger(ctx) as ledger:
+        entry = retract_record(ledger, record, reason=reason, by=by)
+    print_entry(settings(ctx).env, entry, as_json)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
+    as_of: AsOfOpt = None, as_json: JsonFlag = False,
+):
+    """A record with its full history: every revision, who made it, when, why, and what changed."""
+    from protestlog.corrections import changes_between, find_record
+    from protestlog.ledger import public_record
+
+    env = settings(ctx).env
+    with open_ledger(ctx) as ledger:
+        record_id = find_record(ledger, record)
+        history = ledger.history(record_id, ledger.cut(parse_as_of(as_of)))
+    if not history:
+        raise LedgerError(f"record {record_id} did not exist yet as of {as_of}")
+    revisions, previous = [], None
+    for entry in history:
+        revisions.append({"revision": entry["revision"], "action": entry["action"],
+                          "recorded_at": entry["recorded_at"], "recorded_by": entry["recorded_by"],
+                          "reason": entry["reason"], "changes": changes_between(previous, entry),
+                          "hash": entry["hash"]})
+        previous = entry
+    current = history[-1]
+    shown = {"record": public_record(current), "status": "retracted" if current["action"] == "retract" else "current",
+             "history": revisions}
+    if as_json:
+        write_json(env, shown)
+        return
+    console = env.console()
+    console.print(f"Record {record_id} ({shown['status']}, revision {current['revision']})"
+                  + (f" as of {as_of}" if as_of else ""))
+    fields = [{"field": k, "value": v} for k, v in shown["record"].items() if v not in (None, [], "")]
+    write_rows(env, fields, ["field", "value"], "table")
+    rows = [{**r, "changes": "; ".join(describe_change(k, a, b) for k, (a, b) in r["changes"].items()) or "-"}
+            for r in revisions]
+    write_rows(env, rows, ["revision", "action", "recorded_at", "recorded_by", "reason", "changes"], "table",
+               title="History")
+
+
+def describe_change(field: str, old, new) -> str:
+    if field == "sources":
+        added = [src["name"] for src in new or [] if src not in (old or [])]
+        removed = [src["name"] for src in old or [] if src not in (new or [])]
+        return "sources: " + ", ".join([f"+{n}" for n in added] + [f"-{n}" for n in removed])
+    return f"{field}: {old} → {new}"
+
+
+source_app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, rich_markup_mode=None,
+                         help="Add a source to a record later (a new revision).")
+app.add_typer(source_app, name="source")
+
+
+@app.command()
+def sources(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
+    as_of: AsOfOpt = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    as_json: JsonFlag = False,
+):
+    """List the sources a record cites (name, URL, date accessed)."""
+    from protestlog.corrections import find_record
+
+    with open_ledger(ctx) as ledger:
+        record_id = find_record(ledger, record)
+        history = ledger.history(record_id, ledger.cut(parse_as_of(as_of)))
+    if not history:
+        raise LedgerError(f"record {record_id} did not exist yet as of {as_of}")
+    write_rows(settings(ctx).env, history[-1]["sources"], ["name", "url", "accessed"],
+               chosen_format(fmt, as_json), title=f"Sources of record {record_id}")
+
+
+@source_app.command("add")
+def source_add(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
+    name: Annotated[Text, typer.Option("--name", help="Who reported it.")] = None,
+    url: Annotated[Text, typer.Option("--url", help="Public link.")] = None,
+    accessed: Annotated[Text, typer.Option("--accessed", help="When you read it (default today).")] = None,
+    reason: Annotated[Text, typer.Option("--reason", help="Why (default: 'source added: NAME').")] = None,
+    by: ByOpt = None, as_json: JsonFlag = False,
+):
+    """Cite one more source for a record (written as a new revision)."""
+    from protestlog.corrections import add_source
+
+    with open_ledger(ctx) as ledger:
+        entry = add_source(ledger, record, name=name, url=url, accessed=accessed, reason=reason,
+                           today=dates.today(), by=by)
+    print_entry(settings(ctx).env, entry, as_json)
+
+
+@app.command("verify")
+def verify_cmd(
+    ctx: typer.Context,
+    expect: Annotated[Text, typer.Option("--expect", metavar="HASH",
+                                         help="A head hash published earlier: the chain must still pass "
+                                              "through it.")] = None,
+    as_json: JsonFlag = False,
+):
+    """Recompute the hash chain and run SQLite's integrity check.
+
+    Prints OK with the entry count and head hash, or names the first entry that does not
+    match and exits 1. See the README for what this proves and what it does not.
+    """
+    from protestlog.verify import verify
+
+    if expect is not None and (len(expect) != 64 or any(c not in "0123456789abcdef" for c in expect.lower())):
+        raise FieldError("expect", expect, "must be a full 64-character hex hash as printed by verify")
+    with open_ledger(ctx) as ledger:
+        result = verify(ledger, expect=expect.lower() if expect else None)
+    env = settings(ctx).env
+    if as_json:
+        write_json(env, result)
+    elif result["ok"]:
+        through = f", passes through {expect[:12]}… at entry {result['expect_found_at']}" if expect else ""
+        print(f"OK {result['entries']} entries, head {result['head_hash']}{through}", file=env.stdout)
+    else:
+        for p in result["problems"]:
+            env.say(f"protestlog: verify: {p['message']}")
+    if not result["ok"]:
+        raise typer.Exit(ExitStatus.ERROR)
+
+
+def parse_as_of(value):
+    return dates.parse_instant(value) if value else None
 
 
 # ---- list --------------------------------------------------------------------
@@ -198,6 +411,9 @@ def list_records(
     region: Optional[str] = typer.Option(None),
     group: Optional[str] = typer.Option(None),
     circumstance: Optional[str] = typer.Option(None),
+    min_confidence: MinConfidenceOpt = None,
+    unsourced: Annotated[bool, typer.Option("--unsourced", help="Only records that cite no source.")] = False,
+    as_of: AsOfOpt = None,
     fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
     as_json: bool = typer.Option(False, "--json", help="Short for --format json."),
 ):
@@ -208,13 +424,16 @@ def list_records(
     """
     from protestlog.reports import Filters, register
 
-    filters = make_filters(since, until, region, group, circumstance)
+    filters = make_filters(since, until, region, group, circumstance, min_confidence)
+    filters.unsourced = unsourced
     fmt_name = chosen_format(fmt, as_json)
     env = settings(ctx).env
+    as_of = parse_as_of(as_of)
     with open_ledger(ctx) as ledger:
-        rows = register(ledger, filters)
+        rows = register(ledger, filters, as_of=as_of)
         if fmt_name in ("table", "markdown"):
-            title = f"Register {bounds_text(filters)}; running totals from the first row shown"
+            title = (f"Register {bounds_text(filters)}; running totals from the first row shown"
+                     + (f"; as of {as_of}" if as_of else ""))
             write_rows(env, rows, LIST_COLUMNS, fmt_name, title=title,
                        numeric={"id", "killed", "injured", "sources_count", "running_killed", "running_injured"})
         else:
@@ -225,7 +444,7 @@ def list_records(
             write_rows(env, rows, columns, fmt_name)
 
 
-def make_filters(since, until, region, group, circumstance):
+def make_filters(since, until, region, group, circumstance, min_confidence=None):
     from protestlog import vocab
     from protestlog.regions import canonical_region
     from protestlog.reports import Filters
@@ -235,7 +454,8 @@ def make_filters(since, until, region, group, circumstance):
         region=canonical_region(region) if region else None,
         group=vocab.choose("group", group, vocab.GROUPS) if group else None,
         circumstance=(vocab.choose("circumstance", circumstance, vocab.CIRCUMSTANCES, vocab.CIRCUMSTANCE_ALIASES)
-                      if circumstance else None))
+                      if circumstance else None),
+        min_confidence=vocab.choose("min-confidence", min_confidence, vocab.CONFIDENCE) if min_confidence else None)
 
 
 def bounds_text(filters) -> str:
@@ -259,6 +479,8 @@ def summary(
     region: Optional[str] = typer.Option(None),
     group: Optional[str] = typer.Option(None),
     circumstance: Optional[str] = typer.Option(None),
+    min_confidence: MinConfidenceOpt = None,
+    as_of: AsOfOpt = None,
     fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", "-f", help="Output format."),
     as_json: bool = typer.Option(False, "--json", help="Short for --format json."),
 ):
@@ -269,13 +491,15 @@ def summary(
     """
     from protestlog import reports
 
-    filters = make_filters(since, until, region, group, circumstance)
+    filters = make_filters(since, until, region, group, circumstance, min_confidence)
+    as_of = parse_as_of(as_of)
     with open_ledger(ctx) as ledger:
         start = filters.since or earliest(ledger)
         end = filters.until or dates.today()
         if end < start:
             raise FieldError("until", end.isoformat(), f"is before since ({start.isoformat()})")
-        result = reports.summary(ledger, since=start, until=end, by=by.value, window=window, filters=filters)
+        result = reports.summary(ledger, since=start, until=end, by=by.value, window=window, filters=filters,
+                                 as_of=as_of)
     from protestlog.views import render_summary
 
     render_summary(settings(ctx).env, result, chosen_format(fmt, as_json))
@@ -353,12 +577,13 @@ def milestone_add(
 @milestone_app.command("list")
 def milestone_list(
     ctx: typer.Context,
+    as_of: AsOfOpt = None,
     fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f"),
     as_json: bool = typer.Option(False, "--json"),
 ):
     """List milestones in date order."""
     with open_ledger(ctx) as ledger:
-        rows = ledger.milestones()
+        rows = ledger.milestones(parse_as_of(as_of))
     write_rows(settings(ctx).env, rows, ["id", "date", "label", "recorded_at", "recorded_by"],
                chosen_format(fmt, as_json), title="Milestones")
 

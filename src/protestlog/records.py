@@ -148,6 +148,7 @@ def validate(raw: dict, *, today: dt.date) -> dict:
 
     rec: dict = {}
     rec["date"] = parse_day(raw["date"], "date", today=today).isoformat()
+    rec["end_date"] = None
     if not blank(raw.get("end_date")):
         end = parse_day(raw["end_date"], "end_date", today=today).isoformat()
         if end < rec["date"]:

@@ -1,0 +1,103 @@
+"""Corrections as new entries: amend, retract, add a source. Nothing is changed in place.
+
+Each correction reads the record's latest entry and appends a new revision inside the
+same write transaction, so two people correcting one record at once both land, in order.
+"""
+
+from protestlog.errors import FieldError, LedgerError, UsageProblem
+from protestlog.ledger import Ledger, row_to_entry
+from protestlog.records import FIELDS, make_source, validate
+
+
+def find_record(ledger: Ledger, ref) -> int:
+    """A record by its id, or by the external id it was imported with."""
+    text = str(ref).strip()
+    if text.isdigit():
+        record_id = int(text)
+        if ledger.db.execute("SELECT 1 FROM entries WHERE record_id = ? LIMIT 1", (record_id,)).fetchone():
+            return record_id
+        raise LedgerError(f"no record with id {record_id}")
+    base, params = ledger.current_sql(None)
+    rows = ledger.db.execute(f"SELECT DISTINCT record_id FROM ({base}) WHERE external_id = ?", params + [text])
+    ids = [r[0] for r in rows]
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise LedgerError(f"no record with id or external id {text!r}")
+    raise LedgerError(f"external id {text!r} matches records {', '.join(map(str, ids))}; use the number")
+
+
+def latest(ledger: Ledger, record_id: int) -> dict:
+    row = ledger.db.execute("SELECT * FROM entries WHERE record_id = ? ORDER BY seq DESC LIMIT 1",
+                            (record_id,)).fetchone()
+    if row is None:
+        raise LedgerError(f"no record with id {record_id}")
+    return row_to_entry(row)
+
+
+def _require_reason(reason: str | None) -> str:
+    if reason is None or not reason.strip():
+        raise FieldError("reason", reason, "a correction needs a reason")
+    if "\x00" in reason or len(reason) > 2_000:
+        raise FieldError("reason", reason, "must be plain text of at most 2000 characters")
+    return reason.strip()
+
+
+def amend(ledger: Ledger, ref, changes: dict, *, reason: str, today, by: str | None = None) -> dict:
+    """A new revision with some fields changed. An empty string clears an optional field.
+
+    The whole record is validated again, so an amendment cannot make minors exceed killed.
+    Amending a retracted record restores it (the retraction stays in its history).
+    """
+    reason = _require_reason(reason)
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise UsageProblem("give at least one field to change (e.g. --killed 18)")
+    with ledger.writing():
+        record_id = find_record(ledger, ref)
+        current = latest(ledger, record_id)
+        raw = {f: current[f] for f in FIELDS}
+        raw["sources"] = current["sources"]
+        raw.update(changes)
+        record = validate(raw, today=today)
+        if all(record[f] == current[f] for f in FIELDS) and current["action"] != "retract":
+            raise LedgerError(f"record {record_id} already says that; nothing to change")
+        return ledger.appender(by=by)(record, action="amend", record_id=record_id,
+                                      revision=current["revision"] + 1, reason=reason)
+
+
+def retract(ledger: Ledger, ref, *, reason: str, by: str | None = None) -> dict:
+    """Withdraw a record from totals; it stays in the ledger and in `show`."""
+    reason = _require_reason(reason)
+    with ledger.writing():
+        record_id = find_record(ledger, ref)
+        current = latest(ledger, record_id)
+        if current["action"] == "retract":
+            raise LedgerError(f"record {record_id} is already retracted")
+        record = {f: current[f] for f in FIELDS}
+        return ledger.appender(by=by)(record, action="retract", record_id=record_id,
+                                      revision=current["revision"] + 1, reason=reason)
+
+
+def add_source(ledger: Ledger, ref, *, name, url, accessed=None, reason: str | None = None, today,
+               by: str | None = None) -> dict:
+    source = make_source(name, url, accessed, today=today)
+    with ledger.writing():
+        record_id = find_record(ledger, ref)
+        current = latest(ledger, record_id)
+        if current["action"] == "retract":
+            raise LedgerError(f"record {record_id} is retracted; amend it first to restore it")
+        if source in current["sources"]:
+            raise LedgerError(f"record {record_id} already cites that source")
+        record = {f: current[f] for f in FIELDS}
+        record["sources"] = current["sources"] + [source]
+        return ledger.appender(by=by)(record, action="amend", record_id=record_id,
+                                      revision=current["revision"] + 1,
+                                      reason=(reason or "").strip() or f"source added: {source['name']}")
+
+
+def changes_between(old: dict | None, new: dict) -> dict:
+    """What a revision changed: {field: [old, new]}."""
+    if old is None:
+        return {}
+    return {f: [old.get(f), new.get(f)] for f in FIELDS if old.get(f) != new.get(f)}
