@@ -21,7 +21,7 @@ def test_import_then_summary_json(tmp_path):
     db = tmp_path / "demo.db"
     result = run_exe("import", DATA_CSV, db=db, env=REAL_TODAY)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "" and "imported" in result.stderr  # messages on stderr, data on stdout
+    assert result.stdout == "" and "added 10" in result.stderr  # messages on stderr, data on stdout
     result = run_exe("summary", "--since", "2022-12-07", "--format", "json", db=db, env=REAL_TODAY)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["totals"]["killed"] == shipped_killed()

@@ -112,3 +112,31 @@ def test_usage_error_through_the_executable_is_one_line(tmp_path):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "fortnight" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_version_1_ledger_is_migrated_and_still_verifies(cli, db, monkeypatch):
+    """Ledgers written before import batches existed open, migrate forward, and keep their chain."""
+    import json
+
+    from protestlog import ledger as ledger_module
+    from protestlog.ledger import GENESIS, entry_hash
+
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", 1)
+    with Ledger(db, create=True) as old:
+        assert old.db.execute("PRAGMA user_version").fetchone()[0] == 1
+        entry = {"seq": 1, "record_id": 1, "revision": 1, "action": "create",
+                 "recorded_at": "2023-01-10T12:00:00.000000Z", "recorded_by": "early user", "date": "2023-01-09",
+                 "date_precision": "day", "region": "Puno", "killed": 17, "group": "civilian", "cause": "firearm",
+                 "confidence": "confirmed", "sources": []}
+        digest = entry_hash(GENESIS, entry)
+        columns = list(entry) + ["prev_hash", "hash"]
+        values = [json.dumps(v) if k == "sources" else v for k, v in entry.items()] + [GENESIS, digest]
+        old.db.execute(f"INSERT INTO entries ({', '.join(chr(34) + c + chr(34) for c in columns)}) "
+                       f"VALUES ({', '.join('?' for _ in columns)})", values)
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", 2)
+    result = cli("verify", "--json")
+    assert result.exit_code == 0 and result.json()["entries"] == 1 and result.json()["head_hash"] == digest
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert cli(*add_args(date="2023-01-10", region="Puno", killed=1)).exit_code == 0
+    assert cli("verify", "--json").json()["entries"] == 2
+    assert cli("summary", "--since", "2023-01-01", "--json").json()["totals"]["killed"] == 18

@@ -85,21 +85,18 @@ def open_ledger(ctx: typer.Context, *, create: bool = False):
     return Ledger(s.db, create=create, lock_timeout=s.lock_timeout)
 
 
-class ListFormat(str, Enum):
+class Format(str, Enum):
     table = "table"
-    csv = "csv"
-    tsv = "tsv"
     json = "json"
     ndjson = "ndjson"
-    markdown = "markdown"
-
-
-class SummaryFormat(str, Enum):
-    table = "table"
-    json = "json"
     csv = "csv"
     tsv = "tsv"
     markdown = "markdown"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format: table (for people), json, "
+                                                                  "ndjson, csv, tsv, markdown.")]
+JsonShort = Annotated[bool, typer.Option("--json", help="Short for --format json.")]
 
 
 class Period(str, Enum):
@@ -273,9 +270,12 @@ def retract(
 def show(
     ctx: typer.Context,
     record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
-    as_of: AsOfOpt = None, as_json: JsonFlag = False,
+    as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
 ):
-    """A record with its full history: every revision, who made it, when, why, and what changed."""
+    """A record with its full history: every revision, who made it, when, why, and what changed.
+
+    --format json gives the record and its history; ndjson, csv, tsv and markdown give the history rows.
+    """
     from protestlog.corrections import changes_between, find_record
     from protestlog.ledger import public_record
 
@@ -295,8 +295,13 @@ def show(
     current = history[-1]
     shown = {"record": public_record(current), "status": "retracted" if current["action"] == "retract" else "current",
              "history": revisions}
-    if as_json:
+    fmt_name = chosen_format(fmt, as_json)
+    if fmt_name == "json":
         write_json(env, shown)
+        return
+    if fmt_name != "table":
+        write_rows(env, revisions, ["revision", "action", "recorded_at", "recorded_by", "reason", "changes", "hash"],
+                   fmt_name, title=f"History of record {record_id}")
         return
     console = env.console()
     console.print(f"Record {record_id} ({shown['status']}, revision {current['revision']})"
@@ -327,8 +332,8 @@ def sources(
     ctx: typer.Context,
     record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
     as_of: AsOfOpt = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
-    as_json: JsonFlag = False,
+    fmt: FormatOpt = Format.table,
+    as_json: JsonShort = False,
 ):
     """List the sources a record cites (name, URL, date accessed)."""
     from protestlog.corrections import find_record
@@ -367,7 +372,7 @@ def verify_cmd(
     expect: Annotated[Text, typer.Option("--expect", metavar="HASH",
                                          help="A head hash published earlier: the chain must still pass "
                                               "through it.")] = None,
-    as_json: JsonFlag = False,
+    fmt: FormatOpt = Format.table, as_json: JsonShort = False,
 ):
     """Recompute the hash chain and run SQLite's integrity check.
 
@@ -376,13 +381,14 @@ def verify_cmd(
     """
     from protestlog.verify import verify
 
-    if expect is not None and (len(expect) != 64 or any(c not in "0123456789abcdef" for c in expect.lower())):
-        raise FieldError("expect", expect, "must be a full 64-character hex hash as printed by verify")
+    check_hash(expect)
     with open_ledger(ctx) as ledger:
         result = verify(ledger, expect=expect.lower() if expect else None)
-    env = settings(ctx).env
-    if as_json:
+    env, fmt_name = settings(ctx).env, chosen_format(fmt, as_json)
+    if fmt_name == "json":
         write_json(env, result)
+    elif fmt_name != "table":
+        write_rows(env, result["problems"], ["seq", "message"], fmt_name, title="Verification problems")
     elif result["ok"]:
         through = f", passes through {expect[:12]}… at entry {result['expect_found_at']}" if expect else ""
         print(f"OK {result['entries']} entries, head {result['head_hash']}{through}", file=env.stdout)
@@ -391,6 +397,11 @@ def verify_cmd(
             env.say(f"protestlog: verify: {p['message']}")
     if not result["ok"]:
         raise typer.Exit(ExitStatus.ERROR)
+
+
+def check_hash(expect: str | None):
+    if expect is not None and (len(expect) != 64 or any(c not in "0123456789abcdef" for c in expect.lower())):
+        raise FieldError("expect", expect, "must be a full 64-character hex hash as printed by verify")
 
 
 def parse_as_of(value):
@@ -414,8 +425,8 @@ def list_records(
     min_confidence: MinConfidenceOpt = None,
     unsourced: Annotated[bool, typer.Option("--unsourced", help="Only records that cite no source.")] = False,
     as_of: AsOfOpt = None,
-    fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
-    as_json: bool = typer.Option(False, "--json", help="Short for --format json."),
+    fmt: FormatOpt = Format.table,
+    as_json: JsonShort = False,
 ):
     """The register: current records in date order with running totals of killed and injured.
 
@@ -481,8 +492,8 @@ def summary(
     circumstance: Optional[str] = typer.Option(None),
     min_confidence: MinConfidenceOpt = None,
     as_of: AsOfOpt = None,
-    fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", "-f", help="Output format."),
-    as_json: bool = typer.Option(False, "--json", help="Short for --format json."),
+    fmt: FormatOpt = Format.table,
+    as_json: JsonShort = False,
 ):
     """Totals, splits by group, circumstance and region, a series with running totals,
     and a before/after comparison around every milestone after --since and up to --until.
@@ -513,39 +524,234 @@ def earliest(ledger):
     return dt.date.fromisoformat(row[0]) if row[0] else dates.today()
 
 
-# ---- import ------------------------------------------------------------------
+# ---- import, batches, export -------------------------------------------------------
 
 
 class ImportFormat(str, Enum):
     csv = "csv"
+    tsv = "tsv"
     json = "json"
+    ndjson = "ndjson"
 
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: str = typer.Argument(..., metavar="FILE", help="CSV or JSON file ('-' for standard input)."),
+    file: str = typer.Argument(..., metavar="FILE", help="CSV, TSV, JSON array or NDJSON file ('-': standard input)."),
     fmt: Optional[ImportFormat] = typer.Option(None, "--format", "-f", help="File format (default: by extension)."),
-    by: Optional[str] = typer.Option(None, help="Who records these (else $PROTESTLOG_USER, else login name)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    by: ByOpt = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON on stdout."),
 ):
-    """Import incident records from a file: all rows or none.
+    """Import incident records from a file: idempotent, and all rows or none.
 
     Columns are named like the 'add' options (date, region, killed, group, source, url, ...).
-    The first bad row rejects the whole file with its line and field; the ledger is unchanged.
+    A row whose external_id, or else whose content, is already in the ledger is counted as
+    already present and not added again. Any invalid row rejects the whole file: each is
+    reported with its line and field, and the ledger is unchanged. Every import is recorded
+    as a batch ('protestlog imports').
     """
-    from protestlog.importer import import_file
+    from protestlog.duplicates import likely_duplicates
+    from protestlog.importer import ImportRejected, import_file
 
     if file == "-" and fmt is None:
         raise UsageProblem("--format is required when reading standard input")
     env = settings(ctx).env
-    with open_ledger(ctx, create=True) as ledger:
-        result = import_file(ledger, file, fmt=fmt.value if fmt else None, today=dates.today(), by=by)
+    with open_ledger(ctx, create=True) as ledger, import_progress(env) as progress:
+        before = ledger.head()
+        try:
+            result = import_file(ledger, file, fmt=fmt.value if fmt else None, today=dates.today(), by=by,
+                                 dry_run=dry_run, progress=progress)
+        except ImportRejected as exc:
+            if as_json:
+                write_json(env, exc.result)
+            for message in exc.result["errors"][1:]:
+                env.say(f"protestlog: error: {message}")
+            raise
+        lookalikes = [] if dry_run or not result["added"] else likely_duplicates(
+            ledger, newer_than_seq=before["seq"] if before else 0)
+    result["likely_duplicates"] = lookalikes
+    for d in result["differs"]:
+        env.say(f"protestlog: warning: line {d['line']}: external id {d['external_id']!r} is already record "
+                f"{d['record']} with different content; not imported (use 'protestlog amend {d['record']}')")
+    for pair in lookalikes[:10]:
+        env.say(f"protestlog: warning: records {pair['a']} and {pair['b']} look like the same incident "
+                f"(score {pair['score']}); see 'protestlog duplicates'")
     if as_json:
         write_json(env, result)
     else:
-        span = f" (ids {result['ids'][0]}–{result['ids'][1]})" if result["added"] else ""
-        env.say(f"imported {result['added']} records from {file}{span}")
+        verb = "would add" if dry_run else "added"
+        span = f", ids {result['ids'][0]}–{result['ids'][1]}" if result["ids"] and not dry_run else ""
+        batch = f" (batch {result['batch']}{span})" if result["batch"] else ""
+        env.say(f"{file}: {verb} {result['added']}, already present {result['already_present']}, "
+                f"rejected {result['rejected']}{batch}")
+
+
+class import_progress:
+    """A progress bar on stderr at a terminal for long imports; nothing at all on a pipe."""
+
+    def __init__(self, env: Env):
+        self.env, self.bar = env, None
+
+    def __enter__(self):
+        if not self.env.stderr_tty:
+            return None
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        self.bar = Progress(SpinnerColumn(), TextColumn("importing: {task.completed:,} rows read"),
+                            console=self.env.console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("import", total=None)
+        return lambda rows, _bytes: self.bar.update(task, completed=rows)
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+
+imports_app = typer.Typer(cls=LedgerGroup, rich_markup_mode=None, invoke_without_command=True,
+                          help="Import batches: what each import added, and retracting a whole batch.")
+app.add_typer(imports_app, name="imports")
+
+BATCH_COLUMNS = ["id", "file", "format", "rows", "added", "already_present", "recorded_at", "recorded_by", "sha256"]
+
+
+@imports_app.callback()
+def imports_list(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: JsonShort = False):
+    """List import batches (file, content hash, when, who, how many rows added)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_ledger(ctx) as ledger:
+        rows = [dict(r) for r in ledger.db.execute("SELECT * FROM imports ORDER BY id")]
+    write_rows(settings(ctx).env, rows, BATCH_COLUMNS, chosen_format(fmt, as_json), title="Import batches",
+               numeric={"id", "rows", "added", "already_present"})
+
+
+@imports_app.command("show")
+def imports_show(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH"),
+                 fmt: FormatOpt = Format.table, as_json: JsonShort = False):
+    """The records a batch added, as they stand now."""
+    from protestlog.reports import Filters, register
+
+    with open_ledger(ctx) as ledger:
+        if not ledger.db.execute("SELECT 1 FROM imports WHERE id = ?", (batch,)).fetchone():
+            raise LedgerError(f"no import batch {batch}")
+        ids = {r[0] for r in ledger.db.execute("SELECT record_id FROM entries WHERE batch_id = ?", (batch,))}
+        rows = [r for r in register(ledger, Filters()) if r["id"] in ids]
+    from protestlog.reports import RECORD_COLUMNS
+
+    fmt_name = chosen_format(fmt, as_json)
+    columns = LIST_COLUMNS[:-2] if fmt_name in ("table", "markdown") else list(RECORD_COLUMNS) + ["sources_count"]
+    rows = ({k: v for k, v in r.items() if not k.startswith("running_")} for r in rows)
+    write_rows(settings(ctx).env, rows, columns, fmt_name,
+               title=f"Records added by batch {batch} (retracted ones not shown)")
+
+
+@imports_app.command("retract")
+def imports_retract(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH"),
+                    reason: ReasonOpt = None, by: ByOpt = None, as_json: JsonShort = False):
+    """Retract every record a batch added, in one transaction (new entries; nothing is deleted)."""
+    from protestlog.corrections import retract_batch
+
+    with open_ledger(ctx) as ledger:
+        ids = retract_batch(ledger, batch, reason=reason, by=by)
+    env = settings(ctx).env
+    if as_json:
+        write_json(env, {"batch": batch, "retracted": ids})
+    else:
+        env.say(f"retracted {len(ids)} records of batch {batch}")
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    ndjson = "ndjson"
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", "-f", help="csv, tsv, json or ndjson."),
+    as_json: JsonShort = False,
+    since: Optional[str] = typer.Option(None, help="First incident date (included)."),
+    until: Optional[str] = typer.Option(None, help="Last incident date (included)."),
+    as_of: AsOfOpt = None,
+    include_history: bool = typer.Option(False, "--include-history", help="Every revision, in ledger order."),
+    redact: bool = typer.Option(False, "--redact", help="Leave out notes (which may name victims), reasons "
+                                                        "and who recorded: for publication."),
+    raw: bool = typer.Option(False, "--raw", help="Do not neutralise spreadsheet formulas in CSV/TSV cells."),
+):
+    """Export current records (retracted ones left out) in a form 'protestlog import' reads back.
+
+    Export then import into an empty ledger gives the same totals. CSV/TSV cells starting with
+    = + - @ tab or carriage return get a leading ' so a spreadsheet shows them as text.
+    """
+    from protestlog.export import export_columns, export_rows, spreadsheet_safe
+
+    fmt_name = "json" if as_json else fmt.value
+    filters = make_filters(since, until, None, None, None)
+    with open_ledger(ctx) as ledger:
+        rows = export_rows(ledger, filters, as_of=parse_as_of(as_of), include_history=include_history,
+                           redact=redact)
+        if fmt_name in ("csv", "tsv") and not raw:
+            rows = spreadsheet_safe(rows)
+        write_rows(settings(ctx).env, rows, export_columns(include_history=include_history, redact=redact),
+                   fmt_name)
+
+
+@app.command()
+def duplicates(
+    ctx: typer.Context,
+    min_score: float = typer.Option(0.75, "--min-score", min=0, max=1, help="Lowest score listed (0–1)."),
+    as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+):
+    """Pairs of current records that probably report the same deaths, with a score.
+
+    Same region, at most one day apart, and evidence from place, counts and victim group (the
+    README gives the scoring). A person decides; retract one of a pair with 'protestlog retract'.
+    """
+    from protestlog.duplicates import likely_duplicates
+
+    with open_ledger(ctx) as ledger:
+        pairs = likely_duplicates(ledger, threshold=min_score, as_of=parse_as_of(as_of))
+    write_rows(settings(ctx).env, pairs, ["a", "b", "score", "region", "a_date", "b_date", "a_killed", "b_killed",
+                                          "a_place", "b_place"], chosen_format(fmt, as_json),
+               title="Likely duplicates", numeric={"a", "b", "score", "a_killed", "b_killed"})
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    require_source: bool = typer.Option(False, "--require-source", help="Every record must cite a source."),
+    max_unverified: Optional[int] = typer.Option(None, "--max-unverified", min=0, metavar="N",
+                                                 help="At most N records graded unverified."),
+    duplicate_score: float = typer.Option(0.75, "--duplicate-score", min=0, max=1,
+                                          help="Pairs scoring at least this are problems."),
+    expect: Annotated[Text, typer.Option("--expect", metavar="HASH",
+                                         help="The chain must pass through this published head hash.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+):
+    """Checks for CI: verify, minors > killed, ranges, likely duplicates, and opt-in rules.
+
+    Silent with exit 0 when all is well; otherwise one line per problem and exit 1.
+    """
+    from protestlog.checks import run_checks
+
+    check_hash(expect)
+    with open_ledger(ctx) as ledger:
+        result = run_checks(ledger, require_source=require_source, max_unverified=max_unverified,
+                            duplicate_threshold=duplicate_score, expect=expect.lower() if expect else None)
+    env, fmt_name = settings(ctx).env, chosen_format(fmt, as_json)
+    if fmt_name == "json":
+        write_json(env, result)
+    elif fmt_name == "table":
+        for p in result["problems"]:
+            print(f"{p['rule']}: {p['message']}", file=env.stdout)
+    else:
+        write_rows(env, result["problems"], ["rule", "record", "message"], fmt_name)
+    if not result["ok"]:
+        raise typer.Exit(ExitStatus.ERROR)
 
 
 # ---- milestones ----------------------------------------------------------------
@@ -578,8 +784,8 @@ def milestone_add(
 def milestone_list(
     ctx: typer.Context,
     as_of: AsOfOpt = None,
-    fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f"),
-    as_json: bool = typer.Option(False, "--json"),
+    fmt: FormatOpt = Format.table,
+    as_json: JsonShort = False,
 ):
     """List milestones in date order."""
     with open_ledger(ctx) as ledger:

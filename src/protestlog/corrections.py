@@ -17,9 +17,9 @@ def find_record(ledger: Ledger, ref) -> int:
         if ledger.db.execute("SELECT 1 FROM entries WHERE record_id = ? LIMIT 1", (record_id,)).fetchone():
             return record_id
         raise LedgerError(f"no record with id {record_id}")
-    base, params = ledger.current_sql(None)
-    rows = ledger.db.execute(f"SELECT DISTINCT record_id FROM ({base}) WHERE external_id = ?", params + [text])
-    ids = [r[0] for r in rows]
+    candidates = [r[0] for r in ledger.db.execute(
+        "SELECT DISTINCT record_id FROM entries WHERE external_id = ?", (text,))]  # indexed
+    ids = [i for i in candidates if latest(ledger, i)["external_id"] == text]  # retracted records included
     if len(ids) == 1:
         return ids[0]
     if not ids:
@@ -101,3 +101,23 @@ def changes_between(old: dict | None, new: dict) -> dict:
     if old is None:
         return {}
     return {f: [old.get(f), new.get(f)] for f in FIELDS if old.get(f) != new.get(f)}
+
+
+def retract_batch(ledger: Ledger, batch: int, *, reason: str, by: str | None = None) -> list[int]:
+    """Retract every record an import batch added that is not retracted already, in one transaction."""
+    reason = _require_reason(reason)
+    with ledger.writing():
+        if not ledger.db.execute("SELECT 1 FROM imports WHERE id = ?", (batch,)).fetchone():
+            raise LedgerError(f"no import batch {batch}")
+        ids = [r[0] for r in ledger.db.execute(
+            "SELECT DISTINCT record_id FROM entries WHERE batch_id = ? ORDER BY record_id", (batch,))]
+        append = ledger.appender(by=by)
+        done = []
+        for record_id in ids:
+            current = latest(ledger, record_id)
+            if current["action"] == "retract":
+                continue
+            append({f: current[f] for f in FIELDS}, action="retract", record_id=record_id,
+                   revision=current["revision"] + 1, reason=f"batch {batch} retracted: {reason}")
+            done.append(record_id)
+    return done

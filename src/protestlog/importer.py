@@ -1,21 +1,45 @@
-"""Reading incident files (CSV, JSON) into the ledger: all or nothing.
+"""Reading incident files into the ledger: idempotent, and all or nothing.
 
-Rows are streamed, validated and appended inside one write transaction; the first bad
-row raises FieldError with its line, the transaction rolls back, and the ledger is
-exactly as it was. Memory stays flat in the size of the file.
+Rows are streamed, validated and appended inside one write transaction. A row whose
+external id, or else whose content fingerprint, is already in the ledger (or earlier in
+the same file) is counted as already present and not added again, so a file can be
+re-imported, or an overlapping one imported, safely. Any invalid row rejects the whole
+file: every problem is reported with its line and field, and the transaction rolls back.
+Memory stays flat in the size of the file: duplicates are looked up in the ledger's
+indexes, which already see the rows this transaction has added.
 """
 
 import csv
+import hashlib
 import io
 import json
 import sys
 from pathlib import Path
 
+from protestlog.dates import utcnow
 from protestlog.errors import FieldError, LedgerError
-from protestlog.records import FIELDS, validate
+from protestlog.ledger import who
+from protestlog.records import FIELDS, fingerprint, validate
 
 COLUMNS = set(FIELDS) | {"source", "url", "accessed"}
-FORMATS = ("csv", "json")
+# Ledger metadata that an export carries: accepted on import and recreated, never copied.
+IGNORED = {"id", "revision", "action", "recorded_at", "recorded_by", "reason", "seq", "hash", "prev_hash",
+           "sources_count", "running_killed", "running_injured", "batch_id", "fingerprint"}
+FORMATS = ("csv", "tsv", "json", "ndjson")
+EXTENSIONS = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson"}
+MAX_ERRORS_SHOWN = 20
+NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+class ImportRejected(LedgerError):
+    """The file had invalid rows; nothing was written."""
+
+    def __init__(self, result: dict):
+        self.result = result
+        first = result["errors"][0]
+        more = result["rejected"] - 1
+        super().__init__(first + (f" (and {more} more rejected rows; nothing was imported)" if more else
+                                  " (nothing was imported)"))
 
 
 def column_name(header: str) -> str:
@@ -26,26 +50,50 @@ def detect_format(path: str, explicit: str | None) -> str:
     if explicit:
         return explicit
     suffix = Path(path).suffix.lower().lstrip(".")
-    if suffix in FORMATS:
-        return suffix
-    raise LedgerError(f"cannot tell the format of {path!r} from its name; use --format csv|json")
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]
+    raise LedgerError(f"cannot tell the format of {path!r} from its name; use --format csv|tsv|json|ndjson")
 
 
-def open_text(path: str):
-    """Text stream that refuses non-UTF-8 bytes (with the line), and drops a leading BOM."""
+class HashingReader(io.RawIOBase):
+    """Passes bytes through while hashing them, so a batch records exactly what was read."""
+
+    def __init__(self, raw):
+        self.raw, self.sha = raw, hashlib.sha256()
+        self.bytes_read = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.raw.read(len(buffer))
+        self.sha.update(data)
+        self.bytes_read += len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def open_source(path: str):
     if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="strict", newline="")
+        return sys.stdin.buffer
     try:
-        return open(path, encoding="utf-8-sig", errors="strict", newline="")
+        return open(path, "rb")
     except FileNotFoundError:
         raise LedgerError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise LedgerError(f"{path} is a folder, not a file") from None
     except OSError as exc:
         raise LedgerError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def read_csv(stream):
-    """Yield (line, raw row) pairs; raise on a header or row the ledger cannot take."""
-    reader = csv.reader(stream, strict=True)
+def unneutralise(value: str) -> str:
+    """Undo the CSV-injection guard of `export`, so export -> import round-trips text exactly."""
+    return value[1:] if value.startswith(NEUTRALISED) else value
+
+
+def read_delimited(stream, delimiter: str):
+    """Yield (line, raw row) pairs from CSV or TSV; raise on a header the ledger cannot take."""
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -57,7 +105,7 @@ def read_csv(stream):
     for name in names:
         if name in seen:
             raise FieldError("header", name, "column appears twice", 1)
-        if name not in COLUMNS:
+        if name not in COLUMNS and name not in IGNORED:
             raise FieldError("header", name, "is not a column protestlog knows (columns are named like "
                              "the 'add' options: date, region, killed, ...)", 1)
         seen.add(name)
@@ -67,13 +115,29 @@ def read_csv(stream):
         except StopIteration:
             return
         except csv.Error as exc:
-            raise FieldError("row", "", f"is not valid CSV: {exc}", reader.line_num) from None
+            yield reader.line_num, FieldError("row", "", f"is not valid CSV: {exc}")
+            return
         if not values or all(v.strip() == "" for v in values):
             continue  # blank lines between rows are harmless
         if len(values) != len(names):
-            raise FieldError("row", ",".join(values), f"has {len(values)} fields, the header has {len(names)}",
-                             reader.line_num)
-        yield reader.line_num, dict(zip(names, values))
+            yield reader.line_num, FieldError("row", delimiter.join(values),
+                                              f"has {len(values)} fields, the header has {len(names)}")
+            continue
+        yield reader.line_num, {n: unneutralise(v) for n, v in zip(names, values) if n not in IGNORED}
+
+
+def _object_row(item, number):
+    if not isinstance(item, dict):
+        return FieldError("item", item, "must be an object")
+    row = {}
+    for key, value in item.items():
+        name = column_name(str(key))
+        if name in IGNORED:
+            continue
+        if name not in COLUMNS:
+            return FieldError(name, value, "is not a field protestlog knows")
+        row[name] = value
+    return row
 
 
 def read_json(stream):
@@ -85,39 +149,100 @@ def read_json(stream):
     if not isinstance(data, list):
         raise FieldError("json", type(data).__name__, "must be an array of objects", 1)
     for number, item in enumerate(data, start=1):
-        if not isinstance(item, dict):
-            raise FieldError("item", item, "must be an object", number)
-        yield number, {column_name(k): v for k, v in item.items()}
+        yield number, _object_row(item, number)
 
 
-def rows(path: str, fmt: str):
-    stream = open_text(path)
-    try:
-        reader = read_csv(stream) if fmt == "csv" else read_json(stream)
+def read_ndjson(stream):
+    """One JSON object per line, streamed."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
         try:
-            yield from reader
-        except UnicodeDecodeError as exc:
-            raise FieldError("encoding", exc.object[max(exc.start - 10, 0):exc.end + 10].decode("latin-1"),
-                             "the file is not UTF-8 text") from None
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, FieldError("json", line.strip(), f"is not valid JSON: {exc.msg}")
+            continue
+        yield number, _object_row(item, number)
+
+
+def rows(raw_stream, fmt: str):
+    """(line, row-or-FieldError) pairs; decoding problems name the line."""
+    text = io.TextIOWrapper(io.BufferedReader(raw_stream), encoding="utf-8-sig", errors="strict", newline="")
+    reader = {"csv": lambda: read_delimited(text, ","), "tsv": lambda: read_delimited(text, "\t"),
+              "json": lambda: read_json(text), "ndjson": lambda: read_ndjson(text)}[fmt]()
+    try:
+        yield from reader
+    except UnicodeDecodeError as exc:
+        raise FieldError("encoding", exc.object[max(exc.start - 10, 0):exc.end + 10].decode("latin-1"),
+                         "the file is not UTF-8 text") from None
+
+
+def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | None = None,
+                dry_run: bool = False, progress=None) -> dict:
+    """Add every new row of a file as a record, or nothing at all. Returns the batch's counts."""
+    fmt = detect_format(path, fmt)
+    source = open_source(path)
+    hashing = HashingReader(source)
+    result = {"file": path, "format": fmt, "batch": None, "rows": 0, "added": 0, "already_present": 0,
+              "rejected": 0, "ids": [], "differs": [], "errors": [], "dry_run": dry_run}
+    first_id = last_id = None
+    find_external = "SELECT record_id, fingerprint FROM entries WHERE external_id = ? ORDER BY seq DESC LIMIT 1"
+    find_fingerprint = "SELECT record_id FROM entries WHERE fingerprint = ? LIMIT 1"
+    try:
+        with ledger.writing():
+            db = ledger.db
+            batch = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM imports").fetchone()[0]
+            append = ledger.appender(by=by)
+            for line, raw in rows(hashing, fmt):
+                result["rows"] += 1
+                if progress and result["rows"] % 1000 == 0:
+                    progress(result["rows"], hashing.bytes_read)
+                try:
+                    if isinstance(raw, FieldError):
+                        raise raw
+                    record = validate(raw, today=today)
+                except FieldError as exc:
+                    result["rejected"] += 1
+                    if len(result["errors"]) < MAX_ERRORS_SHOWN:
+                        result["errors"].append(str(exc.at_line(line)))
+                    continue
+                if result["rejected"]:
+                    continue  # the file is rejected anyway: only look for more errors
+                print_ = fingerprint(record)
+                if record["external_id"]:
+                    known = db.execute(find_external, (record["external_id"],)).fetchone()
+                    if known:
+                        result["already_present"] += 1
+                        if known["fingerprint"] != print_:
+                            result["differs"].append({"line": line, "external_id": record["external_id"],
+                                                      "record": known["record_id"]})
+                        continue
+                if db.execute(find_fingerprint, (print_,)).fetchone():
+                    result["already_present"] += 1
+                    continue
+                last_id = append(record, batch_id=batch)["record_id"]
+                first_id = first_id or last_id
+                result["added"] += 1
+            if result["rejected"]:
+                result["added"], result["already_present"], result["ids"] = 0, 0, []  # nothing stays written
+                raise ImportRejected(result)
+            result["sha256"] = hashing.sha.hexdigest()
+            if dry_run:
+                raise _DryRun()
+            if result["added"]:
+                db.execute("INSERT INTO imports (id, file, sha256, format, recorded_at, recorded_by, rows, added, "
+                           "already_present) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (batch, path, result["sha256"], fmt, utcnow(), who(by), result["rows"],
+                            result["added"], result["already_present"]))
+                result["batch"] = batch
+    except _DryRun:
+        pass
     finally:
         if path != "-":
-            stream.close()
+            source.close()
+    result["ids"] = [first_id, last_id] if first_id else []
+    return result
 
 
-def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | None = None) -> dict:
-    """Append every row of a file as a new record, or nothing at all."""
-    fmt = detect_format(path, fmt)
-    added = 0
-    with ledger.writing():
-        append = ledger.appender(by=by)
-        first_id = None
-        for line, raw in rows(path, fmt):
-            try:
-                record = validate(raw, today=today)
-            except FieldError as exc:
-                raise exc.at_line(line) from None
-            entry = append(record)
-            first_id = first_id or entry["record_id"]
-            added += 1
-    return {"file": path, "format": fmt, "added": added,
-            "ids": [first_id, first_id + added - 1] if added else []}
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""

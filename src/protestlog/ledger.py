@@ -17,10 +17,10 @@ from pathlib import Path
 
 from protestlog.dates import utcnow
 from protestlog.errors import LedgerError
-from protestlog.records import FIELDS
+from protestlog.records import FIELDS, fingerprint
 
 APPLICATION_ID = 0x706C6F67  # 'plog': marks a SQLite file as a protestlog ledger
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 GENESIS = "0" * 64
 SQLITE_HEADER = b"SQLite format 3\x00"
 ENTRY_META = ("seq", "record_id", "revision", "action", "recorded_at", "recorded_by", "reason")
@@ -95,8 +95,31 @@ CREATE TRIGGER milestones_append_only_delete BEFORE DELETE ON milestones
     BEGIN SELECT RAISE(ABORT, 'milestones are append-only'); END;
 """
 
+# Version 2: import batches, and a content fingerprint so re-imports add nothing twice.
+SCHEMA_V2 = """
+ALTER TABLE entries ADD COLUMN batch_id INTEGER;
+ALTER TABLE entries ADD COLUMN fingerprint TEXT;
+CREATE INDEX entries_fingerprint ON entries (fingerprint) WHERE fingerprint IS NOT NULL;
+CREATE INDEX entries_batch ON entries (batch_id) WHERE batch_id IS NOT NULL;
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+    format TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    rows INTEGER NOT NULL CHECK (rows >= 0),
+    added INTEGER NOT NULL CHECK (added >= 0),
+    already_present INTEGER NOT NULL CHECK (already_present >= 0)
+);
+CREATE TRIGGER imports_append_only_update BEFORE UPDATE ON imports
+    BEGIN SELECT RAISE(ABORT, 'import batches are append-only'); END;
+CREATE TRIGGER imports_append_only_delete BEFORE DELETE ON imports
+    BEGIN SELECT RAISE(ABORT, 'import batches are append-only'); END;
+"""
+
 # Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1.
-MIGRATIONS = {0: SCHEMA_V1}
+MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2}
 
 
 def who(explicit: str | None = None) -> str:
@@ -252,18 +275,20 @@ class Ledger:
         now = utcnow()
         stamp = max(now, head["recorded_at"]) if head else now
         recorder = who(by)
-        columns = ENTRY_META + FIELDS + ("prev_hash", "hash")
+        columns = ENTRY_META + FIELDS + ("batch_id", "fingerprint", "prev_hash", "hash")
         sql = (f"INSERT INTO entries ({', '.join(_q(c) for c in columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)})")
 
         def append(record: dict, *, action: str = "create", record_id: int | None = None,
-                   revision: int = 1, reason: str | None = None) -> dict:
+                   revision: int = 1, reason: str | None = None, batch_id: int | None = None) -> dict:
             if record_id is None:
                 record_id = state["next_id"]
                 state["next_id"] += 1
             entry = {"seq": state["seq"] + 1, "record_id": record_id, "revision": revision, "action": action,
                      "recorded_at": stamp, "recorded_by": recorder, "reason": reason}
             entry.update({f: record.get(f) for f in FIELDS})
+            entry["batch_id"] = batch_id
+            entry["fingerprint"] = None if action == "retract" else fingerprint(record)
             entry["prev_hash"] = state["hash"]
             entry["hash"] = entry_hash(state["hash"], entry)
             row = [json.dumps(entry[c], ensure_ascii=False) if c == "sources" else entry[c] for c in columns]

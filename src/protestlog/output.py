@@ -20,23 +20,32 @@ class Env:
     stderr: IO = field(default_factory=lambda: sys.stderr)
     stdout_tty: bool = False
     stdin_tty: bool = False
+    stderr_tty: bool = False
     no_color: bool = False
 
     @classmethod
     def detect(cls) -> "Env":
         """PROTESTLOG_TTY=1/0 overrides detection (tests, and `script`-style wrappers)."""
         forced = os.environ.get("PROTESTLOG_TTY")
-        out_tty = sys.stdout.isatty() if forced is None else forced == "1"
-        in_tty = sys.stdin.isatty() if forced is None else forced == "1"
-        return cls(stdout_tty=out_tty, stdin_tty=in_tty, no_color="NO_COLOR" in os.environ)
+        def tty(stream) -> bool:
+            if forced is not None:
+                return forced == "1"
+            try:
+                return stream.isatty()
+            except (AttributeError, ValueError):
+                return False
 
-    def console(self):
+        return cls(stdout_tty=tty(sys.stdout), stdin_tty=tty(sys.stdin), stderr_tty=tty(sys.stderr),
+                   no_color="NO_COLOR" in os.environ)
+
+    def console(self, stderr: bool = False):
         """A Rich console built per command (not at import): plain, boxless text when piped."""
         from rich.console import Console
 
-        if self.stdout_tty:
-            return Console(file=self.stdout, no_color=self.no_color, highlight=False)
-        return Console(file=self.stdout, no_color=True, force_terminal=False, highlight=False, width=200,
+        stream, is_tty = (self.stderr, self.stderr_tty) if stderr else (self.stdout, self.stdout_tty)
+        if is_tty:
+            return Console(file=stream, no_color=self.no_color, highlight=False)
+        return Console(file=stream, no_color=True, force_terminal=False, highlight=False, width=200,
                        color_system=None)
 
     def say(self, message: str):

@@ -7,6 +7,7 @@ a record that slipped past Python still could not be stored.
 """
 
 import datetime as dt
+import hashlib
 import json
 import math
 import re
@@ -193,3 +194,12 @@ def validate(raw: dict, *, today: dt.date) -> dict:
     rec["note"] = parse_text("note", raw.get("note"), multiline=True)
     rec["external_id"] = parse_text("external_id", raw.get("external_id"))
     return rec
+
+
+def fingerprint(record: dict) -> str:
+    """What makes two reports the same report: every field but the external id and the day a
+    source was read, so re-importing a file on another day still matches."""
+    content = {f: record.get(f) for f in FIELDS if f not in ("sources", "external_id")}
+    content["sources"] = sorted([s.get("name") or "", s.get("url") or ""] for s in record.get("sources") or [])
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -48,7 +48,7 @@ NOTE = ("Milestone day counts in 'after'. Rate ratio = after/before deaths per d
 def render_summary(env: Env, s: dict, fmt: str):
     if fmt == "json":
         write_json(env, s)
-    elif fmt == "csv" or fmt == "tsv":
+    elif fmt in ("csv", "tsv", "ndjson"):
         write_rows(env, long_rows(s), ["section", "key", "field", "value"], fmt)
     else:
         t = s["totals"]
