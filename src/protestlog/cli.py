@@ -568,9 +568,14 @@ def import_(
             for message in exc.result["errors"][1:]:
                 env.say(f"protestlog: error: {message}")
             raise
-        lookalikes = [] if dry_run or not result["added"] else likely_duplicates(
+        # Pair-wise comparison grows with the square of a region-day's records: for a bulk load,
+        # leave it to 'protestlog duplicates' rather than make the import wait.
+        lookalikes = [] if dry_run or not 0 < result["added"] <= LOOKALIKE_LIMIT else likely_duplicates(
             ledger, newer_than_seq=before["seq"] if before else 0)
     result["likely_duplicates"] = lookalikes
+    if result["added"] > LOOKALIKE_LIMIT and not dry_run:
+        env.say(f"protestlog: note: {result['added']} rows added; run 'protestlog duplicates' to look for "
+                f"records that report the same deaths")
     for d in result["differs"]:
         env.say(f"protestlog: warning: line {d['line']}: external id {d['external_id']!r} is already record "
                 f"{d['record']} with different content; not imported (use 'protestlog amend {d['record']}')")
@@ -585,6 +590,9 @@ def import_(
         batch = f" (batch {result['batch']}{span})" if result["batch"] else ""
         env.say(f"{file}: {verb} {result['added']}, already present {result['already_present']}, "
                 f"rejected {result['rejected']}{batch}")
+
+
+LOOKALIKE_LIMIT = 2000
 
 
 class import_progress:

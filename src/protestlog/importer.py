@@ -220,7 +220,7 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
                 if db.execute(find_fingerprint, (print_,)).fetchone():
                     result["already_present"] += 1
                     continue
-                last_id = append(record, batch_id=batch)["record_id"]
+                last_id = append(record, batch_id=batch, print_=print_)["record_id"]
                 first_id = first_id or last_id
                 result["added"] += 1
             if result["rejected"]:

@@ -249,14 +249,23 @@ class Ledger:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise LedgerError(f"ledger {self.path} is locked by another writer; gave up after "
                                   f"{self.lock_timeout:g}s (raise --lock-timeout)") from None
-            raise LedgerError(f"cannot write ledger {self.path}: {exc}") from None
+            raise LedgerError(f"cannot write ledger {self.path}: {_explain(exc)}") from None
         try:
             yield self.db
             self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise LedgerError(f"cannot write ledger {self.path}: {_explain(exc)}; nothing was written") from None
         except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self):
+        try:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            raise
+        except sqlite3.Error:
+            pass  # SQLite rolls back by itself when the connection closes
 
     # ---- writing entries -------------------------------------------------
 
@@ -280,7 +289,8 @@ class Ledger:
                f"VALUES ({', '.join('?' for _ in columns)})")
 
         def append(record: dict, *, action: str = "create", record_id: int | None = None,
-                   revision: int = 1, reason: str | None = None, batch_id: int | None = None) -> dict:
+                   revision: int = 1, reason: str | None = None, batch_id: int | None = None,
+                   print_: str | None = None) -> dict:
             if record_id is None:
                 record_id = state["next_id"]
                 state["next_id"] += 1
@@ -288,7 +298,7 @@ class Ledger:
                      "recorded_at": stamp, "recorded_by": recorder, "reason": reason}
             entry.update({f: record.get(f) for f in FIELDS})
             entry["batch_id"] = batch_id
-            entry["fingerprint"] = None if action == "retract" else fingerprint(record)
+            entry["fingerprint"] = None if action == "retract" else (print_ or fingerprint(record))
             entry["prev_hash"] = state["hash"]
             entry["hash"] = entry_hash(state["hash"], entry)
             row = [json.dumps(entry[c], ensure_ascii=False) if c == "sources" else entry[c] for c in columns]
@@ -341,6 +351,15 @@ class Ledger:
                                   (day, label, utcnow(), who(by)))
             row = self.db.execute("SELECT * FROM milestones WHERE id = ?", (cur.lastrowid,)).fetchone()
         return dict(row)
+
+
+def _explain(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "readonly" in text:
+        return "the file or its folder is read-only"
+    if "disk is full" in text or "disk I/O" in text:
+        return f"the disk is full or failing ({text})"
+    return text
 
 
 def _q(column: str) -> str:

@@ -33,16 +33,22 @@ def _index() -> tuple[dict[str, str], tuple[str, ...]]:
     return lookup, tuple(names)
 
 
+@lru_cache(maxsize=4096)
+def _known(value: str) -> str | None:
+    return _index()[0].get(fold(value))
+
+
 def region_names() -> tuple[str, ...]:
     return _index()[1]
 
 
 def canonical_region(value: str, field: str = "region") -> str:
     """Return the canonical spelling, or raise suggesting the closest region."""
+    found = _known(str(value))
+    if found is not None:
+        return found
     lookup, names = _index()
     key = fold(str(value))
-    if key in lookup:
-        return lookup[key]
     close = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.6)
     hint = f"did you mean {lookup[close[0]]!r}?" if close else "not a region of Peru (see data/peru_regions.csv)"
     raise FieldError(field, value, f"unknown region; {hint}")

@@ -1,5 +1,7 @@
 """Controlled vocabularies: what a record may say about who died, how and how sure we are."""
 
+from functools import lru_cache
+
 GROUPS = ("civilian", "police", "military", "unknown")
 CIRCUMSTANCES = ("clash with security forces", "blockade-related accident", "other")
 CAUSES = ("firearm", "pellets", "tear gas", "blunt force", "burns", "vehicle", "other", "unknown")
@@ -29,10 +31,17 @@ def choose(field: str, value: str, allowed, aliases=None):
     """Match a value case-insensitively against a vocabulary, or raise naming the choices."""
     from protestlog.errors import FieldError
 
-    key = " ".join(str(value).strip().lower().replace("_", " ").replace("-", " ").split())
+    found = _match(str(value), allowed, tuple(sorted(aliases.items())) if aliases else ())
+    if found is None:
+        raise FieldError(field, value, "must be one of: " + ", ".join(allowed))
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _match(value: str, allowed: tuple, aliases: tuple) -> str | None:
+    """Cached: an import repeats the same few values on every row."""
+    key = " ".join(value.strip().lower().replace("_", " ").replace("-", " ").split())
     for option in allowed:
         if key == option.replace("-", " "):
             return option
-    if aliases and key in aliases:
-        return aliases[key]
-    raise FieldError(field, value, "must be one of: " + ", ".join(allowed))
+    return dict(aliases).get(key)
