@@ -21,12 +21,19 @@ from protestlog.output import Env, write_json, write_rows
 class LedgerGroup(TyperGroup):
     """Turns every library and usage error into one stderr line and a documented exit code."""
 
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Typer would turn Ctrl-C into a silent exit 130; say what happened to the ledger.
+            raise Interrupted("interrupted: the command stopped and wrote nothing") from None
+        except typer.Abort:  # a prompt met the end of its input
+            raise Interrupted("no answer to the prompt: nothing was written") from None
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             code = super().main(args=args, prog_name=prog_name or "protestlog", complete_var=complete_var,
                                 standalone_mode=False, **extra)
-        except typer.Abort:
-            fail("interrupted: the command stopped and wrote nothing", 130)
         except LedgerError as exc:
             fail(str(exc), exc.exit_status)
         except sqlite3.DatabaseError as exc:
@@ -39,6 +46,10 @@ class LedgerGroup(TyperGroup):
                 fail(exc.format_message(), exc.exit_code)
             raise
         sys.exit(code or 0)
+
+
+class Interrupted(LedgerError):
+    exit_status = 130
 
 
 def fail(message: str, code: int):

@@ -199,9 +199,15 @@ class Ledger:
             raise LedgerError(f"{self.path} is not a SQLite file, so not a protestlog ledger")
 
     def _prepare(self, create: bool):
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
-        tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        # One read transaction, so a ledger being created by another process at this moment is
+        # seen either empty or complete, never with tables but without its application id.
+        self.db.execute("BEGIN")
+        try:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+            tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            self.db.execute("COMMIT")
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
             raise LedgerError(f"{self.path} is a SQLite file but not a protestlog ledger")
         if version > SCHEMA_VERSION:
