@@ -25,3 +25,7 @@ test: install
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache
+
+# Benchmarks (not run in CI): medians of alternating runs against sqlite-utils and the sqlite3 shell.
+bench: install
+	$(BIN)/python bench/bench.py

@@ -133,7 +133,7 @@ def test_a_version_1_ledger_is_migrated_and_still_verifies(cli, db, monkeypatch)
         values = [json.dumps(v) if k == "sources" else v for k, v in entry.items()] + [GENESIS, digest]
         old.db.execute(f"INSERT INTO entries ({', '.join(chr(34) + c + chr(34) for c in columns)}) "
                        f"VALUES ({', '.join('?' for _ in columns)})", values)
-    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", SCHEMA_VERSION)
     result = cli("verify", "--json")
     assert result.exit_code == 0 and result.json()["entries"] == 1 and result.json()["head_hash"] == digest
     assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -4,9 +4,7 @@ Exit codes (see README): 0 success, 1 a data or ledger problem, 2 a usage proble
 Every error is one line on stderr naming the field and the value; never a traceback.
 """
 
-import sqlite3
 import sys
-from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -36,14 +34,15 @@ class LedgerGroup(TyperGroup):
                                 standalone_mode=False, **extra)
         except LedgerError as exc:
             fail(str(exc), exc.exit_status)
-        except sqlite3.DatabaseError as exc:
-            fail(f"ledger error: {exc}", ExitStatus.ERROR)
         except KeyboardInterrupt:
             fail("interrupted: the command stopped and wrote nothing", 130)
         except Exception as exc:
             # Click's exceptions (Typer may vendor its own Click): usage errors carry exit_code 2.
             if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
                 fail(exc.format_message(), exc.exit_code)
+            sqlite3 = sys.modules.get("sqlite3")  # not imported at start-up: --help never needs it
+            if sqlite3 and isinstance(exc, sqlite3.DatabaseError):
+                fail(f"ledger error: {exc}", ExitStatus.ERROR)
             raise
         sys.exit(code or 0)
 
@@ -67,11 +66,11 @@ milestone_app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, rich_markup_m
 app.add_typer(milestone_app, name="milestone")
 
 
-@dataclass
 class Settings:
-    db: str
-    lock_timeout: float
-    env: Env
+    """Global options, resolved once per invocation."""
+
+    def __init__(self, db: str, lock_timeout: float, env: Env):
+        self.db, self.lock_timeout, self.env = db, lock_timeout, env
 
 
 @app.callback()

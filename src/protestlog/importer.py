@@ -187,7 +187,6 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
               "rejected": 0, "ids": [], "differs": [], "errors": [], "dry_run": dry_run}
     first_id = last_id = None
     find_external = "SELECT record_id, fingerprint FROM entries WHERE external_id = ? ORDER BY seq DESC LIMIT 1"
-    find_fingerprint = "SELECT record_id FROM entries WHERE fingerprint = ? LIMIT 1"
     try:
         with ledger.writing():
             db = ledger.db
@@ -209,18 +208,15 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
                 if result["rejected"]:
                     continue  # the file is rejected anyway: only look for more errors
                 print_ = fingerprint(record)
-                if record["external_id"]:
-                    known = db.execute(find_external, (record["external_id"],)).fetchone()
-                    if known:
-                        result["already_present"] += 1
-                        if known["fingerprint"] != print_:
-                            result["differs"].append({"line": line, "external_id": record["external_id"],
-                                                      "record": known["record_id"]})
-                        continue
-                if db.execute(find_fingerprint, (print_,)).fetchone():
+                entry = append(record, batch_id=batch, print_=print_, only_if_new=True)
+                if entry is None:
                     result["already_present"] += 1
+                    known = record["external_id"] and db.execute(find_external, (record["external_id"],)).fetchone()
+                    if known and known["fingerprint"] != print_ and len(result["differs"]) < MAX_ERRORS_SHOWN:
+                        result["differs"].append({"line": line, "external_id": record["external_id"],
+                                                  "record": known["record_id"]})
                     continue
-                last_id = append(record, batch_id=batch, print_=print_)["record_id"]
+                last_id = entry["record_id"]
                 first_id = first_id or last_id
                 result["added"] += 1
             if result["rejected"]:

@@ -4,24 +4,22 @@ The environment (streams, whether stdout is a terminal, NO_COLOR) is passed in a
 `Env`, so tests can fake a terminal or a pipe. Data goes to stdout, messages to stderr.
 """
 
-import csv
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import IO, Iterable
 
 MACHINE_FORMATS = ("json", "ndjson", "csv", "tsv", "markdown")
 
 
-@dataclass
 class Env:
-    stdout: IO = field(default_factory=lambda: sys.stdout)
-    stderr: IO = field(default_factory=lambda: sys.stderr)
-    stdout_tty: bool = False
-    stdin_tty: bool = False
-    stderr_tty: bool = False
-    no_color: bool = False
+    """Where output goes and what kind of place it is (a plain class: dataclasses cost start-up time)."""
+
+    def __init__(self, stdout: IO | None = None, stderr: IO | None = None, stdout_tty: bool = False,
+                 stdin_tty: bool = False, stderr_tty: bool = False, no_color: bool = False):
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.stdout_tty, self.stdin_tty, self.stderr_tty, self.no_color = stdout_tty, stdin_tty, stderr_tty, no_color
 
     @classmethod
     def detect(cls) -> "Env":
@@ -80,6 +78,8 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     elif fmt in ("csv", "tsv"):
+        import csv
+
         writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
         writer.writerow(columns)
         for row in rows:

@@ -5,10 +5,9 @@ departments plus Callao and Lima Metropolitana, with their ISO 3166-2:PE codes.
 """
 
 import csv
-import difflib
 import unicodedata
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from protestlog.errors import FieldError
 
@@ -24,7 +23,7 @@ def fold(text: str) -> str:
 def _index() -> tuple[dict[str, str], tuple[str, ...]]:
     lookup: dict[str, str] = {}
     names = []
-    text = resources.files("protestlog").joinpath("peru_regions.csv").read_text("utf-8")
+    text = (Path(__file__).parent / "peru_regions.csv").read_text("utf-8")
     for row in csv.DictReader(text.splitlines()):
         name = row["name"]
         names.append(name)
@@ -49,6 +48,8 @@ def canonical_region(value: str, field: str = "region") -> str:
         return found
     lookup, names = _index()
     key = fold(str(value))
+    import difflib  # only when a name is wrong
+
     close = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.6)
     hint = f"did you mean {lookup[close[0]]!r}?" if close else "not a region of Peru (see data/peru_regions.csv)"
     raise FieldError(field, value, f"unknown region; {hint}")

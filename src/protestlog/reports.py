@@ -71,49 +71,61 @@ def _next_period(start: dt.date, by: str) -> dt.date:
 
 def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", window: int | None = None,
             filters: Filters | None = None, as_of: str | None = None) -> dict:
-    """Totals, splits, a series with running totals, and before/after comparisons around milestones."""
+    """Totals, splits, a series with running totals, and before/after comparisons around milestones.
+
+    One aggregate query reads the records once, grouped by day, span end, region, victim group
+    and circumstance; everything else is added up from those few groups in Python, so time is
+    one pass and memory does not grow with the number of records.
+    """
     filters = filters or Filters()
     filters.since, filters.until = since, until
     cut = ledger.cut(as_of)
     base, params = ledger.current_sql(cut)
     where, fparams = filters.where()
-    scoped = f"SELECT * FROM ({base}){where}"
-    args = params + fparams
-    db = ledger.db
-
-    t = db.execute(
-        f"SELECT COUNT(*) AS records, COALESCE(SUM(killed), 0) AS killed, "
-        f"COALESCE(SUM(COALESCE(killed_low, killed)), 0) AS killed_low, "
-        f"COALESCE(SUM(COALESCE(killed_high, killed)), 0) AS killed_high, "
-        f"COALESCE(SUM(injured), 0) AS injured, "
-        f"COALESCE(SUM(COALESCE(injured_low, injured)), 0) AS injured_low, "
-        f"COALESCE(SUM(COALESCE(injured_high, injured)), 0) AS injured_high, "
-        f"COALESCE(SUM(detained), 0) AS detained, COALESCE(SUM(minors), 0) AS minors_killed, "
+    groups = [dict(row) for row in ledger.db.execute(
+        f"SELECT date, end_date, region, \"group\" AS grp, circumstance, COUNT(*) AS records, "
+        f"SUM(killed) AS killed, SUM(COALESCE(killed_low, killed)) AS killed_low, "
+        f"SUM(COALESCE(killed_high, killed)) AS killed_high, SUM(injured) AS injured, "
+        f"SUM(COALESCE(injured_low, injured)) AS injured_low, SUM(COALESCE(injured_high, injured)) AS injured_high, "
+        f"SUM(detained) AS detained, SUM(minors) AS minors, COUNT(injured) AS injured_n, "
+        f"COUNT(detained) AS detained_n, COUNT(minors) AS minors_n, "
         f"SUM(killed_low IS NOT NULL OR killed_high IS NOT NULL) AS killed_ranged, "
         f"SUM(injured_low IS NOT NULL OR injured_high IS NOT NULL) AS injured_ranged, "
-        f"COALESCE(SUM(json_array_length(sources)), 0) AS sources, "
-        f"SUM(json_array_length(sources) = 0) AS unsourced, COUNT(injured) AS injured_records, "
-        f"COUNT(detained) AS detained_records, COUNT(minors) AS minors_records FROM ({scoped})", args).fetchone()
-    totals = {k: t[k] for k in ("records", "killed", "injured", "detained", "minors_killed", "sources")}
-    totals["unsourced_records"] = t["unsourced"] or 0
+        f"SUM(json_array_length(sources)) AS sources, SUM(json_array_length(sources) = 0) AS unsourced "
+        f"FROM ({base}){where} GROUP BY date, end_date, region, \"group\", circumstance", params + fparams)]
+
+    def add(rows, key):
+        return sum(r[key] or 0 for r in rows)
+
+    totals = {"records": add(groups, "records"), "killed": add(groups, "killed"), "injured": add(groups, "injured"),
+              "detained": add(groups, "detained"), "minors_killed": add(groups, "minors"),
+              "sources": add(groups, "sources"), "unsourced_records": add(groups, "unsourced")}
     # Unknown is not zero: say how many records gave each optional figure at all.
-    for field in ("injured", "detained", "minors"):
-        totals[f"{field}_reported_in"] = t[f"{field}_records"]
+    for field, key in (("injured", "injured_n"), ("detained", "detained_n"), ("minors", "minors_n")):
+        totals[f"{field}_reported_in"] = add(groups, key)
     # A range is reported only where some record carries one; otherwise low = best = high says nothing.
-    totals["killed_range"] = [t["killed_low"], t["killed_high"]] if t["killed_ranged"] else None
-    totals["injured_range"] = [t["injured_low"], t["injured_high"]] if t["injured_ranged"] else None
+    totals["killed_range"] = ([add(groups, "killed_low"), add(groups, "killed_high")]
+                              if add(groups, "killed_ranged") else None)
+    totals["injured_range"] = ([add(groups, "injured_low"), add(groups, "injured_high")]
+                               if add(groups, "injured_ranged") else None)
 
-    def split(column: str) -> list[dict]:
-        rows = db.execute(
-            f"SELECT {column} AS key, COUNT(*) AS records, SUM(killed) AS killed, "
-            f"COALESCE(SUM(injured), 0) AS injured FROM ({scoped}) GROUP BY {column} "
-            f"ORDER BY killed DESC, key", args)
-        return [{"name": r["key"] if r["key"] is not None else "not stated", "records": r["records"],
-                 "killed": r["killed"], "injured": r["injured"]} for r in rows]
+    def split(key: str) -> list[dict]:
+        out: dict = {}
+        for r in groups:
+            name = r[key] if r[key] is not None else "not stated"
+            acc = out.setdefault(name, {"name": name, "records": 0, "killed": 0, "injured": 0})
+            acc["records"] += r["records"]
+            acc["killed"] += r["killed"] or 0
+            acc["injured"] += r["injured"] or 0
+        return sorted(out.values(), key=lambda x: (-x["killed"], x["name"]))
 
-    daily = {row["date"]: (row["killed"], row["injured"]) for row in db.execute(
-        f"SELECT date, SUM(killed) AS killed, COALESCE(SUM(injured), 0) AS injured FROM ({scoped}) "
-        f"GROUP BY date", args)}
+    daily: dict[str, list[int]] = {}
+    for r in groups:
+        day = daily.setdefault(r["date"], [0, 0, 0])
+        day[0] += r["killed"] or 0
+        day[1] += r["injured"] or 0
+        day[2] += r["records"]
+
     series, running_k, running_i = [], 0, 0
     start = _period_start(since, by)
     while start <= until:
@@ -121,7 +133,7 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
         killed = injured = 0
         day = max(start, since)
         while day <= min(end, until):
-            k, i = daily.get(day.isoformat(), (0, 0))
+            k, i, _ = daily.get(day.isoformat(), (0, 0, 0))
             killed, injured = killed + k, injured + i
             day += dt.timedelta(days=1)
         running_k, running_i = running_k + killed, running_i + injured
@@ -129,17 +141,17 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
                        "cumulative_killed": running_k, "injured": injured, "cumulative_injured": running_i})
         start = _next_period(start, by)
 
-    milestones = [compare_milestone(ledger, m, since=since, until=until, window=window, scoped=scoped, args=args)
+    milestones = [compare_milestone(m, since=since, until=until, window=window, daily=daily, groups=groups)
                   for m in ledger.milestones(as_of)
                   if since < dt.date.fromisoformat(m["date"]) <= until]
-
+    head = ledger.head()
     return {
         "range": {"since": since.isoformat(), "until": until.isoformat(), "inclusive": True, "by": by},
         "as_of": as_of,
-        "ledger": {"entries": cut if cut is not None else (ledger.head()["seq"] if ledger.head() else 0),
+        "ledger": {"entries": cut if cut is not None else (head["seq"] if head else 0),
                    "head_hash": _hash_at(ledger, cut)},
         "totals": totals,
-        "by_group": split('"group"'),
+        "by_group": split("grp"),
         "by_circumstance": split("circumstance"),
         "by_region": split("region"),
         "series": series,
@@ -153,8 +165,8 @@ def _hash_at(ledger: Ledger, cut: int | None) -> str | None:
     return row[0] if row else None
 
 
-def compare_milestone(ledger: Ledger, milestone: dict, *, since: dt.date, until: dt.date, window: int | None,
-                      scoped: str, args: list) -> dict:
+def compare_milestone(milestone: dict, *, since: dt.date, until: dt.date, window: int | None, daily: dict,
+                      groups: list[dict]) -> dict:
     """Equal windows either side of a milestone. The milestone day itself is the first day *after*.
 
     before = [M - w, M - 1], after = [M, M + w - 1], both clipped to [since, until]; w defaults
@@ -167,16 +179,19 @@ def compare_milestone(ledger: Ledger, milestone: dict, *, since: dt.date, until:
 
     def side(lo: dt.date, hi: dt.date) -> dict:
         days = max((hi - lo).days + 1, 0)
-        row = ledger.db.execute(
-            f"SELECT COALESCE(SUM(killed), 0), COALESCE(SUM(injured), 0), COUNT(*) FROM ({scoped}) "
-            f"WHERE date BETWEEN ? AND ?", args + [lo.isoformat(), hi.isoformat()]).fetchone()
-        return {"start": lo.isoformat(), "end": hi.isoformat(), "days": days, "killed": row[0], "injured": row[1],
-                "records": row[2], "killed_per_day": round(row[0] / days, 4) if days else None}
+        lo_s, hi_s = lo.isoformat(), hi.isoformat()
+        killed = injured = records = 0
+        for date, (k, i, n) in daily.items():
+            if lo_s <= date <= hi_s:
+                killed, injured, records = killed + k, injured + i, records + n
+        return {"start": lo_s, "end": hi_s, "days": days, "killed": killed, "injured": injured,
+                "records": records, "killed_per_day": round(killed / days, 4) if days else None}
 
     before, after = side(before_lo, before_hi), side(after_lo, after_hi)
-    straddling = ledger.db.execute(
-        f"SELECT COALESCE(SUM(killed), 0), COUNT(*) FROM ({scoped}) WHERE date < ? AND end_date >= ?",
-        args + [day.isoformat(), day.isoformat()]).fetchone()
+    # Deaths in records whose date span crosses the milestone: counted at their start (before),
+    # but could belong after. The comparison could move by this much.
+    m = day.isoformat()
+    crossing = [g for g in groups if g["date"] < m and g["end_date"] and g["end_date"] >= m]
     ratio = rate_ratio(after["killed"], after["days"], before["killed"], before["days"])
     change = after["killed"] - before["killed"]
     return {
@@ -188,9 +203,8 @@ def compare_milestone(ledger: Ledger, milestone: dict, *, since: dt.date, until:
                                       if after["days"] and before["days"] else None)},
         "rate_ratio": _round(ratio["rate_ratio"]),
         "rate_ratio_ci95": [_round(ratio["ci_low"]), _round(ratio["ci_high"])],
-        # Deaths in records whose date span crosses the milestone: counted at their start (before),
-        # but could belong after. The comparison could move by this much.
-        "straddling": {"records": straddling[1], "killed": straddling[0]},
+        "straddling": {"records": sum(g["records"] for g in crossing),
+                       "killed": sum(g["killed"] or 0 for g in crossing)},
     }
 
 
