@@ -216,7 +216,8 @@ def test_no_escape_codes_or_progress_on_a_pipe(tmp_path):
     db = tmp_path / "l.db"
     big = write(tmp_path / "big.csv", *[f"x{i},2022-12-{1 + i % 28:02d},Puno,,1,civilian,,,\n" for i in range(3000)])
     result = run_exe("import", big, db=db)
-    assert result.returncode == 0 and result.stderr.count("\n") == 1 and "\x1b" not in result.stderr
+    assert result.returncode == 0 and "\x1b" not in result.stderr and "rows read" not in result.stderr
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["protestlog", str(big)]
     commands = [["list"], ["summary", "--since", "2022-12-01"], ["milestone", "list"], ["imports"],
                 ["imports", "show", "1"], ["duplicates"], ["check"], ["verify"], ["show", "1"], ["sources", "1"],
                 ["export"]]
@@ -296,3 +297,13 @@ def test_the_example_ci_script(tmp_path):
                          stdin=subprocess.DEVNULL)
     assert run.returncode == 1 and "killed='-1'" in run.stderr
     assert summary_md.read_bytes() == before
+
+
+def test_external_id_decides_before_content(tmp_path):
+    """Two distinct incidents described identically are both kept when their external ids differ."""
+    db = tmp_path / "l.db"
+    same = "2023-01-09,Puno,Juliaca,1,civilian,Amnesty,https://example.org/a,\n"
+    result = imported(db, write(tmp_path / "a.csv", "v1," + same, "v2," + same))
+    assert (result["added"], result["already_present"]) == (2, 0)
+    result = imported(db, write(tmp_path / "b.csv", "v2," + same, "v3," + same))
+    assert (result["added"], result["already_present"]) == (1, 1)

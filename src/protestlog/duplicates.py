@@ -56,16 +56,25 @@ def likely_duplicates(ledger: Ledger, *, threshold: float = DEFAULT_THRESHOLD, n
     With `newer_than_seq`, only pairs in which one record was written after that entry
     (what an import just added) are returned.
     """
-    base, params = ledger.current_sql(ledger.cut(as_of))
-    columns = 'record_id, seq, date, region, province, place, killed, killed_low, killed_high, "group"'
-    newer = "AND (a.seq > ? OR b.seq > ?)" if newer_than_seq is not None else ""
-    sql = (f"WITH cur AS (SELECT {columns} FROM ({base})) "
-           f"SELECT a.record_id AS a_id, b.record_id AS b_id, "
+    cut = ledger.cut(as_of)
+    bound = " AND n.seq <= ?" if cut is not None else ""
+    superseded = ("SELECT p.seq FROM entries n JOIN entries p ON p.record_id = n.record_id "
+                  f"AND p.revision = n.revision - 1 WHERE n.revision > 1{bound}")
+    live = "{t}.action != 'retract' AND {t}.seq NOT IN (" + superseded + ")" + (" AND {t}.seq <= ?" if cut else "")
+    # Each record `a` looks up its neighbours `b` through the date index (three days, same region),
+    # so the work grows with the records examined times a region-day's records, not with all pairs.
+    if newer_than_seq is None:  # every pair once
+        outer, order, newer = "", "b.record_id > a.record_id", []
+    else:  # pairs with at least one new record, once: `a` is new, `b` old or a later new one
+        outer, order, newer = " AND a.seq > ?", "(b.seq <= ? OR b.record_id > a.record_id)", [newer_than_seq]
+    sql = ("SELECT a.record_id AS a_id, b.record_id AS b_id, "
            + ", ".join(f'a."{c}" AS a_{c}, b."{c}" AS b_{c}' for c in
                        ("date", "region", "province", "place", "killed", "killed_low", "killed_high", "group"))
-           + f" FROM cur a JOIN cur b ON b.region = a.region AND b.record_id > a.record_id "
-             f"AND b.date BETWEEN date(a.date, '-1 day') AND date(a.date, '+1 day') {newer}")
-    args = params + ([newer_than_seq, newer_than_seq] if newer_than_seq is not None else [])
+           + " FROM entries a JOIN entries b ON b.date BETWEEN date(a.date, '-1 day') AND date(a.date, '+1 day') "
+             f"AND b.region = a.region AND b.record_id != a.record_id AND {order} "
+             f"WHERE {live.format(t='a')}{outer} AND {live.format(t='b')}")
+    cut_args = ([cut] if cut is not None else []) * 2  # NOT IN's bound, then the seq bound
+    args = newer + cut_args + newer + cut_args  # in the order the placeholders appear
     pairs = []
     for row in ledger.db.execute(sql, args):
         side = {p: {k: row[f"{p}_{k}"] for k in ("date", "region", "province", "place", "killed", "killed_low",

@@ -307,11 +307,11 @@ class Ledger:
         columns = ENTRY_META + FIELDS + ("batch_id", "fingerprint", "prev_hash", "hash")
         names, marks = ", ".join(_q(c) for c in columns), ", ".join("?" for _ in columns)
         sql = f"INSERT INTO entries ({names}) VALUES ({marks})"
-        # One statement that inserts only when neither the fingerprint nor the external id is known:
-        # an idempotent import costs one index-backed statement per row, not three.
-        sql_if_new = (f"INSERT INTO entries ({names}) SELECT {marks} "
-                      f"WHERE NOT EXISTS (SELECT 1 FROM entries WHERE fingerprint = ?) "
-                      f"AND (? IS NULL OR NOT EXISTS (SELECT 1 FROM entries WHERE external_id = ?))")
+        # One statement that inserts only a report the ledger does not hold yet, judged by its external
+        # id when it has one, else by its content fingerprint: one index-backed statement per row.
+        sql_if_new = (f"INSERT INTO entries ({names}) SELECT {marks} WHERE CASE WHEN ? IS NULL "
+                      f"THEN NOT EXISTS (SELECT 1 FROM entries WHERE fingerprint = ?) "
+                      f"ELSE NOT EXISTS (SELECT 1 FROM entries WHERE external_id = ?) END")
 
         def append(record: dict, *, action: str = "create", record_id: int | None = None,
                    revision: int = 1, reason: str | None = None, batch_id: int | None = None,
@@ -333,7 +333,7 @@ class Ledger:
             try:
                 if only_if_new:
                     external = entry["external_id"]
-                    if self.db.execute(sql_if_new, row + [entry["fingerprint"], external, external]).rowcount == 0:
+                    if self.db.execute(sql_if_new, row + [external, entry["fingerprint"], external]).rowcount == 0:
                         return None
                 else:
                     self.db.execute(sql, row)
