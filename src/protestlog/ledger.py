@@ -231,7 +231,7 @@ class Ledger:
             raise LedgerError(f"cannot use write-ahead logging on {self.path} (journal mode {mode})")
         # FULL: a committed record survives power loss, not only a killed process.
         self.db.execute("PRAGMA synchronous = FULL")
-        self.db.execute("PRAGMA cache_size = -65536")  # up to 64 MiB: bulk imports touch random index pages
+        self.db.execute("PRAGMA cache_size = -8192")  # 8 MiB: reports stream; imports raise it (importer.py)
         if version < SCHEMA_VERSION:
             self._migrate(version)
 
