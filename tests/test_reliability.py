@@ -128,9 +128,15 @@ def big_csv(tmp_path_factory) -> Path:
     return path
 
 
+def default_sigint():
+    """A job started in the background by a non-interactive shell (as CI may run us) inherits
+    SIGINT ignored, and Python then never raises KeyboardInterrupt: give the child the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_import(db, path):
     return subprocess.Popen([protestlog_exe(), "import", str(path)], env=env_for(db), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
 
 
 def test_sigkill_during_a_large_import_leaves_all_or_nothing(tmp_path, big_csv):
