@@ -63,6 +63,12 @@ def write_json(env: Env, data):
     env.stdout.write("\n")
 
 
+# Shorter headings for people; machine formats keep the field names.
+TABLE_LABELS = {"sources_count": "sources", "running_killed": "Σ killed", "running_injured": "Σ injured",
+                "cumulative_killed": "Σ killed", "cumulative_injured": "Σ injured"}
+SHORT_COLUMNS = {"id", "date", "start", "end", "region", "group", "measure"}  # never wrapped; long text folds
+
+
 def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, title: str | None = None,
                caption: str | None = None, numeric: Iterable[str] = ()):
     """Stream rows in one of the formats; `table` and `markdown` are for people, the rest for scripts."""
@@ -101,7 +107,8 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
         table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD if env.stdout_tty else None,
                       title_justify="left", caption_justify="left", pad_edge=False)
         for c in columns:
-            table.add_column(c, justify="right" if c in numeric else "left", overflow="fold")
+            table.add_column(TABLE_LABELS.get(c, c), justify="right" if c in numeric else "left",
+                             overflow="fold", no_wrap=c in numeric or c in SHORT_COLUMNS)
         for row in rows:
             table.add_row(*[cell(row.get(c)) for c in columns])
         env.console().print(table)
