@@ -149,8 +149,8 @@ def main():
             write_csv(extra, 1000, seed=size, prefix=f"x{size}-")
             summary = [PROTESTLOG, "--db", db, "summary", "--since", "2022-12-01", "--until", "2023-03-31",
                        "--by", "day", "--format", "json"]
-            floor_sql = (f"SELECT date, SUM(killed), SUM(injured) FROM entries WHERE date BETWEEN '2022-12-01' "
-                         f"AND '2023-03-31' GROUP BY date;")
+            floor_sql = ("SELECT date, SUM(killed), SUM(injured) FROM entries WHERE date BETWEEN '2022-12-01' "
+                         "AND '2023-03-31' GROUP BY date;")
             t_sum, t_sql, rss_sum = alternate(summary, [SQLITE3, db, floor_sql], args.repeat)
             t_list, _, rss_list = alternate([PROTESTLOG, "--db", db, "list", "--format", "ndjson"],
                                             [SQLITE3, db, "SELECT 1;"], max(2, args.repeat // 2))

@@ -1,6 +1,5 @@
 """`protestlog add`: every option is stored as given, and every bad value is refused without a trace."""
 
-import subprocess
 import time
 
 import pytest

@@ -2,9 +2,8 @@
 
 import sqlite3
 
-import pytest
 
-from conftest import add_args, snapshot
+from conftest import snapshot
 
 
 def totals(cli, *args):

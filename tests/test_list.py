@@ -7,7 +7,6 @@ import random
 
 import pytest
 
-from conftest import add_args
 
 REGIONS = ["Puno", "Ayacucho", "Apurímac", "Cusco"]
 GROUPS = ["civilian", "police", "military", "unknown"]

@@ -5,7 +5,6 @@ import sys
 
 import pytest
 
-from conftest import protestlog_exe
 
 HEAVY = ("rich.table", "rich.console", "dateutil.parser", "sqlite_utils", "pydantic")
 

@@ -56,7 +56,7 @@ def test_a_rebuilt_chain_fails_against_a_published_head(cli, ledger):
     published = cli("verify", "--json").json()["head_hash"]
     assert cli("verify", "--expect", published).exit_code == 0
     # Someone rewrites history and recomputes every hash: the chain is valid again ...
-    from protestlog.ledger import Ledger, entry_hash, row_to_entry
+    from protestlog.ledger import entry_hash, row_to_entry
 
     tamper(ledger, "UPDATE entries SET killed = 1 WHERE seq = 2")
     con = sqlite3.connect(ledger)

@@ -197,7 +197,6 @@ def add(
     At a terminal, a missing date, region or killed figure is asked for; in a script
     it is an error (exit 2), never a prompt that waits.
     """
-    from protestlog.ledger import public_record
     from protestlog.records import validate
 
     raw = record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high,
@@ -443,7 +442,7 @@ def list_records(
     --since and --until are both included. Running totals start at the first row shown, so with --since
     they count from that date, not from the start of the ledger.
     """
-    from protestlog.reports import Filters, register
+    from protestlog.reports import register
 
     filters = make_filters(since, until, region, group, circumstance, min_confidence)
     filters.unsourced = unsourced

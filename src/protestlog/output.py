@@ -9,8 +9,6 @@ import os
 import sys
 from typing import IO, Iterable
 
-MACHINE_FORMATS = ("json", "ndjson", "csv", "tsv", "markdown")
-
 
 class Env:
     """Where output goes and what kind of place it is (a plain class: dataclasses cost start-up time)."""

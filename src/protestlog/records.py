@@ -18,9 +18,7 @@ from protestlog.errors import FieldError
 from protestlog.regions import canonical_region
 
 MAX_COUNT = 100_000_000  # more than any plausible casualty figure; guards against typos and overflow
-COUNTS = ("killed", "injured", "detained", "minors")
 RANGED = ("killed", "injured")
-SHORT_TEXT = ("province", "place", "external_id")
 LIMITS = {"province": 200, "place": 200, "external_id": 200, "note": 20_000,
           "killed_reported": 200, "injured_reported": 200,
           "source": 500, "url": 2_000}
