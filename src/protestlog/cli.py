@@ -648,20 +648,18 @@ def imports_list(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: Jso
 def imports_show(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH"),
                  fmt: FormatOpt = Format.table, as_json: JsonShort = False):
     """The records a batch added, as they stand now."""
-    from protestlog.reports import Filters, register
+    from protestlog.reports import RECORD_COLUMNS, Filters, register
 
     with open_ledger(ctx) as ledger:
         if not ledger.db.execute("SELECT 1 FROM imports WHERE id = ?", (batch,)).fetchone():
             raise LedgerError(f"no import batch {batch}")
-        ids = {r[0] for r in ledger.db.execute("SELECT record_id FROM entries WHERE batch_id = ?", (batch,))}
-        rows = [r for r in register(ledger, Filters()) if r["id"] in ids]
-    from protestlog.reports import RECORD_COLUMNS
-
-    fmt_name = chosen_format(fmt, as_json)
-    columns = LIST_COLUMNS[:-2] if fmt_name in ("table", "markdown") else list(RECORD_COLUMNS) + ["sources_count"]
-    rows = ({k: v for k, v in r.items() if not k.startswith("running_")} for r in rows)
-    write_rows(settings(ctx).env, rows, columns, fmt_name,
-               title=f"Records added by batch {batch} (retracted ones not shown)")
+        fmt_name = chosen_format(fmt, as_json)
+        columns = (LIST_COLUMNS[:-2] if fmt_name in ("table", "markdown")
+                   else list(RECORD_COLUMNS) + ["sources_count"])
+        rows = ({k: v for k, v in r.items() if not k.startswith("running_")}
+                for r in register(ledger, Filters(batch=batch)))
+        write_rows(settings(ctx).env, rows, columns, fmt_name,
+                   title=f"Records added by batch {batch} (retracted ones not shown)")
 
 
 @imports_app.command("retract")

@@ -16,10 +16,10 @@ class Filters:
     """The record filters shared by list, summary and export. Bounds are inclusive."""
 
     def __init__(self, since=None, until=None, region=None, group=None, circumstance=None,
-                 min_confidence=None, unsourced=False):
+                 min_confidence=None, unsourced=False, batch=None):
         self.since, self.until = since, until
         self.region, self.group, self.circumstance = region, group, circumstance
-        self.min_confidence, self.unsourced = min_confidence, unsourced
+        self.min_confidence, self.unsourced, self.batch = min_confidence, unsourced, batch
 
     def where(self) -> tuple[str, list]:
         clauses, params = [], []
@@ -35,6 +35,9 @@ class Filters:
             params.extend(allowed)
         if self.unsourced:
             clauses.append("json_array_length(sources) = 0")
+        if self.batch is not None:  # records an import batch created (indexed by batch_id)
+            clauses.append("record_id IN (SELECT record_id FROM entries WHERE batch_id = ?)")
+            params.append(self.batch)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
