@@ -1,7 +1,9 @@
 """Shared fixtures: a real ledger file in a temporary folder, and the real CLI."""
 
+import datetime as dt
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -71,6 +73,23 @@ def add(cli):
         return int(result.stdout.strip())
 
     return _add
+
+
+def random_incidents(add, *, seed: int, count: int, first_day: dt.date, days: int, regions, groups,
+                     details: bool = False) -> list[dict]:
+    """Random incidents added through the CLI; the test keeps the rows to compute expected figures from."""
+    rng = random.Random(seed)
+    made = []
+    for _ in range(count):
+        killed = rng.randint(0, 9)
+        row = {"date": (first_day + dt.timedelta(days=rng.randint(0, days - 1))).isoformat(),
+               "region": rng.choice(regions), "killed": killed, "injured": rng.randint(0, 30),
+               "group": rng.choice(groups), "circumstance": rng.choice(["clash", "blockade", "other"])}
+        if details:
+            row.update(detained=rng.randint(0, 5), minors=rng.randint(0, killed))
+        row["id"] = add(**row)
+        made.append(row)
+    return made
 
 
 def snapshot(path: Path) -> tuple:

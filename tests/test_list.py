@@ -1,12 +1,13 @@
 """`protestlog list`: the register, in date order, with running totals checked independently."""
 
 import csv
+import datetime as dt
 import io
 import json
-import random
 
 import pytest
 
+from conftest import random_incidents
 
 REGIONS = ["Puno", "Ayacucho", "Apurímac", "Cusco"]
 GROUPS = ["civilian", "police", "military", "unknown"]
@@ -15,15 +16,8 @@ GROUPS = ["civilian", "police", "military", "unknown"]
 @pytest.fixture
 def rows(add):
     """Random incidents, inserted in random order; the test keeps its own copy to compute from."""
-    rng = random.Random(7)
-    made = []
-    for _ in range(25):
-        row = {"date": f"2022-12-{rng.randint(1, 31):02d}", "region": rng.choice(REGIONS),
-               "killed": rng.randint(0, 9), "injured": rng.randint(0, 30), "group": rng.choice(GROUPS),
-               "circumstance": rng.choice(["clash", "blockade", "other"])}
-        row["id"] = add(**row)
-        made.append(row)
-    return made
+    return random_incidents(add, seed=7, count=25, first_day=dt.date(2022, 12, 1), days=31, regions=REGIONS,
+                            groups=GROUPS)
 
 
 def expected_register(rows, keep=lambda r: True):

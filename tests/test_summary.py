@@ -5,10 +5,11 @@ import csv
 import datetime as dt
 import io
 import math
-import random
 from collections import defaultdict
 
 import pytest
+
+from conftest import random_incidents
 
 SINCE = dt.date(2022, 12, 7)
 UNTIL = dt.date(2023, 1, 20)
@@ -17,18 +18,9 @@ REGIONS = ["Puno", "Ayacucho", "Apurímac", "Junín"]
 
 @pytest.fixture
 def rows(add):
-    rng = random.Random(2022)
-    made = []
-    for _ in range(40):
-        day = dt.date(2022, 12, 1) + dt.timedelta(days=rng.randint(0, 55))  # some before SINCE, some after UNTIL
-        killed = rng.randint(0, 8)
-        row = {"date": day.isoformat(), "region": rng.choice(REGIONS), "killed": killed,
-               "injured": rng.randint(0, 20), "detained": rng.randint(0, 5), "minors": rng.randint(0, killed),
-               "group": rng.choice(["civilian", "police", "military"]),
-               "circumstance": rng.choice(["clash", "blockade", "other"])}
-        add(**row)
-        made.append(row)
-    return made
+    # 56 days from 1 December: some before SINCE, some after UNTIL.
+    return random_incidents(add, seed=2022, count=40, first_day=dt.date(2022, 12, 1), days=56, regions=REGIONS,
+                            groups=["civilian", "police", "military"], details=True)
 
 
 def in_range(rows, lo=SINCE, hi=UNTIL):
