@@ -37,6 +37,13 @@ def _known(value: str) -> str | None:
     return _index()[0].get(fold(value))
 
 
+@lru_cache(maxsize=1)
+def region_codes() -> dict[str, str]:
+    """Canonical name -> ISO 3166-2:PE code, for tables and maps keyed by code."""
+    text = (Path(__file__).parent / "peru_regions.csv").read_text("utf-8")
+    return {row["name"]: row["code"] for row in csv.DictReader(text.splitlines())}
+
+
 def region_names() -> tuple[str, ...]:
     return _index()[1]
 

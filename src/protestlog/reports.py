@@ -12,6 +12,11 @@ from protestlog.stats import rate_ratio
 from protestlog.vocab import CONFIDENCE
 
 
+# What each split (by group, circumstance, region) adds up; the unknown stays out of the sums.
+SPLIT_SUMS = ("records", "killed", "killed_low", "killed_high", "minors", "injured", "detained")
+SPLIT_GIVEN = ("minors_n", "injured_n", "detained_n")  # how many records give each optional figure
+
+
 class Filters:
     """The record filters shared by list, summary and export. Bounds are inclusive."""
 
@@ -103,6 +108,10 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     totals = {"records": add(groups, "records"), "killed": add(groups, "killed"), "injured": add(groups, "injured"),
               "detained": add(groups, "detained"), "minors_killed": add(groups, "minors"),
               "sources": add(groups, "sources"), "unsourced_records": add(groups, "unsourced")}
+    # Citations count a source once per record; distinct sources count each outlet or document once.
+    totals["distinct_sources"] = ledger.db.execute(
+        f"SELECT COUNT(DISTINCT COALESCE(json_extract(s.value, '$.url'), json_extract(s.value, '$.name'))) "
+        f"FROM (SELECT sources FROM ({base}){where}) AS r, json_each(r.sources) AS s", params + fparams).fetchone()[0]
     # Unknown is not zero: say how many records gave each optional figure at all.
     for field, key in (("injured", "injured_n"), ("detained", "detained_n"), ("minors", "minors_n")):
         totals[f"{field}_reported_in"] = add(groups, key)
@@ -116,32 +125,37 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
         out: dict = {}
         for r in groups:
             name = r[key] if r[key] is not None else "not stated"
-            acc = out.setdefault(name, {"name": name, "records": 0, "killed": 0, "injured": 0})
-            acc["records"] += r["records"]
-            acc["killed"] += r["killed"] or 0
-            acc["injured"] += r["injured"] or 0
+            acc = out.setdefault(name, {"name": name} | dict.fromkeys(SPLIT_SUMS + SPLIT_GIVEN, 0))
+            for k in SPLIT_SUMS + SPLIT_GIVEN:
+                acc[k] += r[k] or 0
+        for acc in out.values():  # a figure no record in the split gives is unknown (null), not 0
+            for given in SPLIT_GIVEN:
+                if not acc.pop(given):
+                    acc[given[:-2]] = None
         return sorted(out.values(), key=lambda x: (-x["killed"], x["name"]))
 
     daily: dict[str, list[int]] = {}
     for r in groups:
-        day = daily.setdefault(r["date"], [0, 0, 0])
+        day = daily.setdefault(r["date"], [0, 0, 0, 0])
         day[0] += r["killed"] or 0
         day[1] += r["injured"] or 0
         day[2] += r["records"]
+        day[3] += r["detained"] or 0
 
-    series, running_k, running_i = [], 0, 0
+    series, running = [], [0, 0, 0]
     start = _period_start(since, by)
     while start <= until:
         end = _next_period(start, by) - dt.timedelta(days=1)
-        killed = injured = 0
+        killed = injured = detained = 0
         day = max(start, since)
         while day <= min(end, until):
-            k, i, _ = daily.get(day.isoformat(), (0, 0, 0))
-            killed, injured = killed + k, injured + i
+            k, i, _, d = daily.get(day.isoformat(), (0, 0, 0, 0))
+            killed, injured, detained = killed + k, injured + i, detained + d
             day += dt.timedelta(days=1)
-        running_k, running_i = running_k + killed, running_i + injured
+        running = [running[0] + killed, running[1] + injured, running[2] + detained]
         series.append({"start": start.isoformat(), "end": end.isoformat(), "killed": killed,
-                       "cumulative_killed": running_k, "injured": injured, "cumulative_injured": running_i})
+                       "cumulative_killed": running[0], "injured": injured, "cumulative_injured": running[1],
+                       "detained": detained, "cumulative_detained": running[2]})
         start = _next_period(start, by)
 
     milestones = [compare_milestone(m, since=since, until=until, window=window, daily=daily, groups=groups)
@@ -184,7 +198,7 @@ def compare_milestone(milestone: dict, *, since: dt.date, until: dt.date, window
         days = max((hi - lo).days + 1, 0)
         lo_s, hi_s = lo.isoformat(), hi.isoformat()
         killed = injured = records = 0
-        for date, (k, i, n) in daily.items():
+        for date, (k, i, n, _) in daily.items():
             if lo_s <= date <= hi_s:
                 killed, injured, records = killed + k, injured + i, records + n
         return {"start": lo_s, "end": hi_s, "days": days, "killed": killed, "injured": injured,

@@ -12,11 +12,12 @@ NUMERIC = {"records", "killed", "injured", "cumulative_killed", "cumulative_inju
            "killed_per_day"}
 
 
-def header(s: dict) -> str:
+def header(s: dict, *, period: bool = True) -> str:
     r = s["range"]
     state = f"ledger of {s['ledger']['entries']} entries, head {(s['ledger']['head_hash'] or '-')[:12]}"
     as_of = f", as of {s['as_of']}" if s["as_of"] else ""
-    return f"{r['since']} to {r['until']} (both days included), by {r['by']}; {state}{as_of}"
+    by = f", by {r['by']}" if period else ""
+    return f"{r['since']} to {r['until']} (both days included){by}; {state}{as_of}"
 
 
 def _fmt_range(value, best):
@@ -107,3 +108,43 @@ def long_rows(s: dict):
         yield {"section": "milestone", "key": key, "field": "ci95_low", "value": m["rate_ratio_ci95"][0]}
         yield {"section": "milestone", "key": key, "field": "ci95_high", "value": m["rate_ratio_ci95"][1]}
         yield {"section": "milestone", "key": key, "field": "straddling_killed", "value": m["straddling"]["killed"]}
+
+
+REGION_COLUMNS = ["rank", "region", "code", "records", "killed", "killed_low", "killed_high", "share",
+                  "minors", "injured", "detained"]
+
+
+def region_rows(s: dict) -> list[dict]:
+    """Regions ranked by deaths (ties share a rank), with each region's share of all deaths."""
+    from protestlog.regions import region_codes
+
+    codes, total, rows = region_codes(), s["totals"]["killed"], []
+    for i, r in enumerate(s["by_region"]):
+        rank = rows[-1]["rank"] if rows and rows[-1]["killed"] == r["killed"] else i + 1
+        rows.append({"rank": rank, "region": r["name"], "code": codes.get(r["name"], ""), "records": r["records"],
+                     "killed": r["killed"], "killed_low": r["killed_low"], "killed_high": r["killed_high"],
+                     "share": round(r["killed"] / total, 4) if total else None, "minors": r["minors"],
+                     "injured": r["injured"], "detained": r["detained"]})
+    return rows
+
+
+def render_regions(env: Env, s: dict, fmt: str):
+    rows = region_rows(s)
+    if fmt == "json":
+        write_json(env, {k: s[k] for k in ("range", "as_of", "ledger", "totals")} | {"regions": rows})
+        return
+    if fmt in ("csv", "tsv", "ndjson"):
+        write_rows(env, rows, REGION_COLUMNS, fmt)
+        return
+    people = [r | {"share": "" if r["share"] is None else f"{r['share']:.0%}",
+                   "killed": _fmt_range([r["killed_low"], r["killed_high"]]
+                                        if r["killed_low"] != r["killed_high"] else None, r["killed"])}
+              for r in rows]
+    columns = ["rank", "region", "code", "records", "killed", "share", "minors", "injured", "detained"]
+    title = f"Deaths by region, {header(s, period=False)}"
+    caption = ("Ranked by best estimate of deaths. minors, injured and detained add up only the records "
+               "that give them; unknown is not zero.")
+    if fmt == "markdown":
+        env.stdout.write("# Deaths by region\n\n")
+    write_rows(env, people, columns, fmt, title=title, caption=caption,
+               numeric={"rank", "records", "killed", "share", "minors", "injured", "detained"})
