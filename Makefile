@@ -11,7 +11,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,charts]'
 	touch $@
 
 demo: install
@@ -19,12 +19,15 @@ demo: install
 	$(BIN)/protestlog --db $(DEMO_DB) import data/peru_2022_2023.csv
 	$(BIN)/protestlog --db $(DEMO_DB) summary --since 2022-12-07 --until 2023-01-10 --by week
 	$(BIN)/protestlog --db $(DEMO_DB) verify
+	$(BIN)/protestlog --db $(DEMO_DB) chart --since 2022-12-07 --until 2023-01-10 --by week
+	$(BIN)/protestlog --db $(DEMO_DB) chart --since 2022-12-07 --until 2023-01-10 --output demo-timeline.svg
+	$(BIN)/protestlog --db $(DEMO_DB) report --since 2022-12-07 --until 2023-01-10 --output demo-report.html
 
 test: install
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo-timeline.svg demo-report.html .pytest_cache
 
 # Benchmarks (not run in CI): medians of alternating runs against sqlite-utils and the sqlite3 shell.
 bench: install

@@ -5,6 +5,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,17 @@ def random_incidents(add, *, seed: int, count: int, first_day: dt.date, days: in
     return made
 
 
+def tamper(db, *statements):
+    """Edit the file as someone with the sqlite3 module would: drop the guards, then change rows."""
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER entries_append_only_update")
+    con.execute("DROP TRIGGER entries_append_only_delete")
+    for sql in statements:
+        con.execute(sql)
+    con.commit()
+    con.close()
+
+
 def snapshot(path: Path) -> tuple:
     """Everything on disk that makes up the ledger, to prove a failed command changed nothing."""
     parts = []
@@ -117,3 +129,26 @@ def run_exe(*args, db: Path, input: str | None = None, env: dict | None = None, 
     full_env.update(env or {})
     return subprocess.run([protestlog_exe(), *map(str, args)], input=input, capture_output=True, text=True,
                           env=full_env, timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL)
+
+
+@pytest.fixture
+def shipped(cli, db) -> Path:
+    """A ledger holding the shipped Peru data (10 sourced incidents, two milestones)."""
+    result = cli("import", DATA_CSV, env={"PROTESTLOG_TODAY": "2026-11-29"})  # sources were read in 2026
+    assert result.exit_code == 0, result
+    return db
+
+
+def without_matplotlib(*args, db: Path, timeout: float = 60):
+    """Run the CLI in a Python where `import matplotlib` fails, as it does without the charts extra."""
+    code = ("import sys; sys.modules['matplotlib'] = None; from protestlog.cli import run; "
+            f"sys.argv = ['protestlog', *{list(map(str, args))!r}]; run()")
+    env = {k: v for k, v in os.environ.items() if k not in ("PROTESTLOG_TTY", "NO_COLOR")}
+    env.update({"PROTESTLOG_DB": str(db), "PROTESTLOG_TODAY": TODAY, "PROTESTLOG_USER": "tester"})
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def distinct_sources(records: list[dict]) -> int:
+    """Counted here from `list --json`, independently of the report code."""
+    return len({s.get("url") or s.get("name") for r in records for s in r["sources"]})

@@ -4,6 +4,8 @@ import sqlite3
 
 import pytest
 
+from conftest import tamper
+
 
 @pytest.fixture
 def ledger(cli, add, db):
@@ -13,17 +15,6 @@ def ledger(cli, add, db):
     assert cli("amend", 2, "--killed", "10", "--reason", "HRW").exit_code == 0
     assert cli("retract", 1, "--reason", "duplicate").exit_code == 0
     return db
-
-
-def tamper(db, *statements):
-    """Edit the file as someone with the sqlite3 module would: drop the guards, then change rows."""
-    con = sqlite3.connect(db)
-    con.execute("DROP TRIGGER entries_append_only_update")
-    con.execute("DROP TRIGGER entries_append_only_delete")
-    for sql in statements:
-        con.execute(sql)
-    con.commit()
-    con.close()
 
 
 def test_clean_ledger_passes(cli, ledger):

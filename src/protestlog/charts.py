@@ -1,0 +1,234 @@
+"""Charts of the ledger: a timeline (in the terminal, or as an SVG/PNG file) and a bar chart by region.
+
+The data a chart plots is taken from `reports.summary` and nothing else, so a chart can never
+show a figure that `summary` would not. Image files need matplotlib, an optional extra
+(`pip install 'protestlog[charts]'`); the terminal chart needs only rich.
+"""
+
+import datetime as dt
+
+from protestlog.errors import LedgerError
+
+METRICS = ("killed", "injured", "detained")
+NOUNS = {"killed": "People killed", "injured": "People injured", "detained": "People detained"}
+IMAGE_FORMATS = ("svg", "png")
+
+
+class MissingExtra(LedgerError):
+    """An optional dependency is not installed: say exactly what to install."""
+
+
+def timeline(s: dict, milestones: list[dict], *, metric: str = "killed", cumulative: bool = False) -> dict:
+    """The points, labels and provenance of a timeline chart, from a summary result.
+
+    `milestones` are all milestones inside the range, both ends included (the summary itself
+    compares only those after --since).
+    """
+    r, t = s["range"], s["totals"]
+    key = f"cumulative_{metric}" if cumulative else metric
+    reported_in = t["records"] if metric == "killed" else t[f"{metric}_reported_in"]
+    per = "cumulative" if cumulative else f"per {r['by']}"
+    return {
+        "title": f"{NOUNS[metric]}, {per}, {r['since']} to {r['until']} (both days included): total {t[metric]}",
+        "metric": metric, "cumulative": cumulative, "range": r, "as_of": s["as_of"], "ledger": s["ledger"],
+        "total": t[metric], "records": t["records"], "sources": t["distinct_sources"],
+        "reported_in": reported_in,
+        "points": [{"start": p["start"], "end": p["end"], "value": p[key]} for p in s["series"]],
+        "milestones": [{"date": m["date"], "label": m["label"]} for m in milestones
+                       if r["since"] <= m["date"] <= r["until"]],
+        "source_line": source_line(t["records"], t["distinct_sources"]),
+    }
+
+
+def source_line(records: int, sources: int) -> str:
+    return (f"Data: protestlog ledger, {records} record{'s' * (records != 1)}, "
+            f"{sources} source{'s' * (sources != 1)}")
+
+
+def coverage_note(data: dict) -> str | None:
+    """Unknown is not zero: say when only some records give the figure plotted."""
+    if data["reported_in"] == data["records"]:
+        return None
+    return (f"{data['metric']} is given in {data['reported_in']} of {data['records']} records; "
+            f"the others count as 0 here, not as known zeros")
+
+
+def _milestones_in(point: dict, milestones: list[dict]) -> list[dict]:
+    return [m for m in milestones if point["start"] <= m["date"] <= point["end"]]
+
+
+def render_terminal(env, data: dict):
+    """Bars in a table: one row per period, with the milestones that fall in it named on that row.
+
+    At a terminal the bars are Rich bars that fit the width; piped, they are '#' runs and
+    the text carries no colour or box drawing, so it diffs and greps cleanly.
+    """
+    from rich.bar import Bar
+    from rich.table import Table
+    from rich.text import Text
+
+    console = env.console()
+    width = console.width if env.stdout_tty else 80
+    labels = {p["start"]: "; ".join(f"<- {m['date']} {m['label']}" for m in _milestones_in(p, data["milestones"]))
+              for p in data["points"]}
+    label_width = min(40, max(map(len, labels.values()), default=0))
+    value_width = max((len(str(p["value"])) for p in data["points"]), default=1)
+    bar_width = max(10, min(50, width - 10 - value_width - label_width - 8))
+    top = max((p["value"] for p in data["points"]), default=0) or 1
+
+    table = Table(box=None, pad_edge=False, show_header=False, show_edge=False)
+    table.add_column("period", no_wrap=True)
+    table.add_column("bar", width=bar_width, no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("milestone", overflow="fold")
+    for p in data["points"]:
+        if env.stdout_tty:
+            bar = Bar(top, 0, p["value"], width=bar_width, color="red")
+        else:
+            bar = Text("#" * round(p["value"] / top * bar_width))
+        table.add_row(p["start"], bar, str(p["value"]), labels[p["start"]])
+    note = coverage_note(data)
+    lines = [data["title"], table, data["source_line"]] + ([f"Note: {note}."] if note else [])
+    if env.stdout_tty:
+        for line in lines:
+            console.print(line)
+        return
+    with console.capture() as captured:  # piped: no padding to the table's width, so it diffs cleanly
+        for line in lines:
+            console.print(line)
+    env.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
+# ---- image files (matplotlib, optional) ---------------------------------------------
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingExtra("image charts need matplotlib, which is not installed: "
+                           "pip install 'protestlog[charts]'") from None
+    matplotlib.use("Agg")  # no display needed; must precede pyplot
+    import matplotlib.pyplot as plt
+
+    # Text stays text in SVG (searchable, and labels can be checked); ids are stable between runs.
+    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "protestlog", "font.size": 9})
+    return plt
+
+
+def image_format(path: str) -> str:
+    from pathlib import Path
+
+    from protestlog.errors import UsageProblem
+
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext not in IMAGE_FORMATS:
+        raise UsageProblem(f"output={path!r}: the file name must end in .svg or .png")
+    return ext
+
+
+def _metadata(fmt: str, title: str, description: str) -> dict:
+    """No creation date, so the same ledger state always gives the same file."""
+    if fmt == "svg":
+        return {"Title": title, "Description": description, "Date": None, "Creator": "protestlog"}
+    return {"Title": title, "Description": description, "Software": "protestlog"}
+
+
+def _footer(data: dict) -> str:
+    head = (data["ledger"]["head_hash"] or "-")[:16]
+    as_of = f", as of {data['as_of']}" if data["as_of"] else ""
+    return f"{data['source_line']} (ledger head {head}{as_of})"
+
+
+def draw_timeline(data: dict, fmt: str):
+    """The timeline as SVG text or PNG bytes: bars per period (a step line when cumulative)."""
+    plt = _pyplot()
+    import matplotlib.dates as mdates
+
+    def day(text):
+        return dt.date.fromisoformat(text)
+
+    fig, ax = plt.subplots(figsize=(9, 4.6), dpi=110)
+    since, until = day(data["range"]["since"]), day(data["range"]["until"])
+    # Each bar covers only the days of its period inside the range, as the counts do.
+    starts = [max(day(p["start"]), since) for p in data["points"]]
+    widths = [(min(day(p["end"]), until) - start).days + 1 for p, start in zip(data["points"], starts)]
+    values = [p["value"] for p in data["points"]]
+    ax.bar(starts, values, width=[w * 0.9 if w > 1 else 0.8 for w in widths], align="edge",
+           color="#d6604d" if data["cumulative"] else "#b2182b")
+    top = max(values, default=0) or 1
+    for i, m in enumerate(data["milestones"]):
+        x = day(m["date"])
+        ax.axvline(x, color="#333333", linestyle="--", linewidth=1)
+        ax.text(x, top * (1.02 - 0.09 * (i % 3)), f" {m['label']} ({m['date']})", rotation=0, va="bottom",
+                ha="left", fontsize=8, color="#333333")
+    ax.set_ylim(0, top * 1.25)
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=10))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    fig.autofmt_xdate(rotation=30)
+    ax.set_ylabel(NOUNS[data["metric"]].lower() + (" (cumulative)" if data["cumulative"]
+                                                    else f" per {data['range']['by']}"))
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(data["title"], fontsize=10, loc="left")
+    footer = _footer(data)
+    note = coverage_note(data)
+    fig.text(0.01, 0.01, footer + (f"\nNote: {note}." if note else ""), fontsize=7, color="#555555",
+             va="bottom")
+    fig.subplots_adjust(bottom=0.24 if note else 0.2)
+    labels = "; ".join(f"{m['date']} {m['label']}" for m in data["milestones"])
+    return _save(plt, fig, fmt, data["title"], f"{footer}. Milestones: {labels or 'none'}.")
+
+
+def draw_regions(s: dict, fmt: str):
+    """Deaths by region, largest first, as SVG text or PNG bytes."""
+    plt = _pyplot()
+    rows = [r for r in s["by_region"] if r["killed"] > 0]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * max(len(rows), 2) + 1.4), dpi=110)
+    names = [r["name"] for r in rows][::-1]
+    values = [r["killed"] for r in rows][::-1]
+    bars = ax.barh(names, values, color="#b2182b")
+    ax.bar_label(bars, padding=3, fontsize=8)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.spines[["top", "right"]].set_visible(False)
+    r, t = s["range"], s["totals"]
+    title = f"People killed by region, {r['since']} to {r['until']} (both days included): total {t['killed']}"
+    ax.set_title(title, fontsize=10, loc="left")
+    line = source_line(t["records"], t["distinct_sources"])
+    fig.text(0.01, 0.01, line, fontsize=7, color="#555555", va="bottom")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return _save(plt, fig, fmt, title, line)
+
+
+def _save(plt, fig, fmt: str, title: str, description: str):
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, metadata=_metadata(fmt, title, description))
+    plt.close(fig)
+    return buffer.getvalue().decode("utf-8") if fmt == "svg" else buffer.getvalue()
+
+
+def write_file(path: str, content) -> None:
+    """Write next to the target and rename, so a killed run never leaves half an image or report."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from protestlog.errors import FieldError
+
+    target = Path(path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise FieldError("output", path, f"cannot write there: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,244 @@
+"""A publishable report (HTML or Markdown) that can be traced to one exact, verified ledger state.
+
+The report is built only from a ledger that passes `verify`, pins an as-of time (given, or
+the moment the ledger last changed), and prints the head hash of that state. It carries no
+generation time, so the same ledger state and options always give the same bytes: anyone can
+reproduce a published report, and `verify --expect HASH` shows the ledger still contains it.
+"""
+
+import html
+import io
+import re
+
+from protestlog import charts, reports
+from protestlog.errors import LedgerError
+from protestlog.output import Env
+from protestlog.verify import verify
+from protestlog.views import MILESTONE_COLUMNS, NOTE, milestone_rows, region_rows
+
+SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)  # only web links become links
+INCIDENT_COLUMNS = ["id", "date", "region", "place", "killed", "group", "circumstance", "confidence", "sources"]
+
+
+def build(ledger, filters, *, since, until, by: str = "week", as_of: str | None = None,
+          window: int | None = None, title: str | None = None) -> dict:
+    """Everything the report shows, computed from one verified ledger state."""
+    checked = verify(ledger)
+    if not checked["ok"]:
+        problem = checked["problems"][0]["message"]
+        raise LedgerError(f"the ledger fails verification ({problem}); no report was written")
+    if checked["entries"] == 0:
+        raise LedgerError("the ledger is empty; there is nothing to report")
+    as_of = as_of or ledger.state_time()
+    s = reports.summary(ledger, since=since, until=until, by=by, window=window, filters=filters, as_of=as_of)
+    incidents = list(reports.register(ledger, filters, as_of=as_of))
+    milestones = ledger.milestones(as_of)
+    timeline = charts.timeline(s, milestones, metric="killed")
+    r = s["range"]
+    return {"title": title or f"Casualty report, {r['since']} to {r['until']}", "summary": s,
+            "timeline": timeline, "regions": region_rows(s), "incidents": incidents, "as_of": as_of,
+            "head_hash": s["ledger"]["head_hash"], "entries": s["ledger"]["entries"],
+            "reproduce": reproduce_command(filters, s, as_of, window)}
+
+
+def reproduce_command(filters, s: dict, as_of: str, window: int | None) -> str:
+    r = s["range"]
+    parts = ["protestlog report", f"--since {r['since']}", f"--until {r['until']}", f"--by {r['by']}"]
+    for option, value in (("--region", filters.region), ("--min-confidence", filters.min_confidence),
+                          ("--window", window)):
+        if value:
+            parts.append(f"{option} '{value}'")
+    parts.append(f"--as-of {as_of}")
+    return " ".join(parts)
+
+
+def headline(report: dict) -> list[tuple[str, str]]:
+    t = report["summary"]["totals"]
+    n = t["records"]
+
+    def given(field: str, text: str) -> str:
+        k = t[f"{field}_reported_in"]
+        return text if k == n else f"{text} (given in {k} of {n} records)"
+
+    killed = f"{t['killed']}" + (f" (range {t['killed_range'][0]}–{t['killed_range'][1]})" if t["killed_range"] else "")
+    return [("People killed", killed), ("of whom minors", given("minors", str(t["minors_killed"]))),
+            ("People injured", given("injured", str(t["injured"]))),
+            ("People detained", given("detained", str(t["detained"]))),
+            ("Incident records", str(n)), ("Distinct sources", str(t["distinct_sources"])),
+            ("Records without a source", str(t["unsourced_records"]))]
+
+
+def killed_text(rec: dict) -> str:
+    best = rec["killed"]
+    low = best if rec.get("killed_low") is None else rec["killed_low"]
+    high = best if rec.get("killed_high") is None else rec["killed_high"]
+    return str(best) if low == high == best else f"{best} ({low}–{high})"
+
+
+def date_text(rec: dict) -> str:
+    return rec["date"] + (f" to {rec['end_date']}" if rec.get("end_date") else "")
+
+
+def footer_lines(report: dict) -> list[tuple[str, str]]:
+    """(what, exact text): the text is a hash, a time or a command, shown verbatim."""
+    return [("Ledger head hash, checked by protestlog verify", report["head_hash"]),
+            (f"Ledger state: {report['entries']} entries, as of (UTC)", report["as_of"]),
+            ("Reproduce this report", report["reproduce"]),
+            ("Check that the ledger still contains this state", f"protestlog verify --expect {report['head_hash']}")]
+
+
+# ---- HTML ----------------------------------------------------------------------------
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _link(source: dict) -> str:
+    name = _e(source.get("name") or source.get("url") or "source")
+    url = source.get("url")
+    if url and SAFE_URL.match(url):
+        return f'<a href="{_e(url)}" rel="noopener noreferrer">{name}</a>'
+    return name + (f" ({_e(url)})" if url else "")
+
+
+def _table(columns: list[str], rows: list[list[str]], numeric: set[str] = frozenset(), caption: str = "") -> str:
+    head = "".join(f'<th{" class=num" if c in numeric else ""}>{_e(c)}</th>' for c in columns)
+    body = "".join("<tr>" + "".join(f'<td{" class=num" if c in numeric else ""}>{v}</td>'
+                                    for c, v in zip(columns, row)) + "</tr>\n" for row in rows)
+    cap = f"<caption>{_e(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>"
+
+
+def _inline_svg(svg: str, label: str, prefix: str) -> str:
+    """matplotlib's SVG without its XML prolog, labelled for screen readers.
+
+    Two charts on one page both say id="figure_1" and may share clip-path ids, so every id and
+    reference to one is prefixed per chart; otherwise one chart could clip the other's bars.
+    """
+    body = svg[svg.index("<svg"):]
+    body = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', body)
+    body = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", body)
+    body = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', body)
+    return f'<figure role="img" aria-label="{_e(label)}">{body}</figure>'
+
+
+STYLE = """body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:62rem;margin:2rem auto;
+padding:0 1rem;color:#1a1a1a;line-height:1.45}h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;
+border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}th,td{padding:.25rem .6rem;
+border-bottom:1px solid #eee;text-align:left;vertical-align:top}.num{text-align:right}caption{text-align:left;
+color:#555;font-size:.85rem;caption-side:bottom;padding-top:.3rem}.headline td:first-child{color:#555}
+.headline td.num{font-weight:600;font-size:1.05rem}figure{margin:0}figure svg{max-width:100%;height:auto}
+footer{margin-top:2.5rem;border-top:1px solid #ddd;font-size:.8rem;color:#444}code{word-break:break-all}"""
+
+
+def to_html(report: dict) -> str:
+    """One self-contained page: inline CSS and SVG, no scripts, and a policy that forbids loading anything."""
+    s = report["summary"]
+    r = s["range"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f"<meta name=\"protestlog-head-hash\" content=\"{_e(report['head_hash'])}\">",
+        f"<title>{_e(report['title'])}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{_e(report['title'])}</h1>",
+        f"<p>Incidents dated {_e(r['since'])} to {_e(r['until'])}, both days included; "
+        f"ledger as of {_e(report['as_of'])} (UTC).</p>",
+        "<h2>Headline figures</h2>",
+        '<table class="headline"><tbody>' + "".join(
+            f"<tr><td>{_e(k)}</td><td class=num>{_e(v)}</td></tr>" for k, v in headline(report)) + "</tbody></table>",
+        "<h2>Before and after milestones</h2>",
+    ]
+    rows = milestone_rows(s)
+    if rows:
+        parts.append(_table(MILESTONE_COLUMNS, [[_e(row[c]) for c in MILESTONE_COLUMNS] for row in rows],
+                            {"rate_ratio", "straddling"}, NOTE))
+    else:
+        parts.append("<p>No milestone falls after the first day of the range.</p>")
+    t = report["timeline"]
+    parts += ["<h2>Timeline</h2>", _inline_svg(charts.draw_timeline(t, "svg"), t["title"], "timeline"),
+              "<details><summary>The figures plotted</summary>",
+              _table(["start", "end", "killed", "cumulative"],
+                     [[_e(p["start"]), _e(p["end"]), _e(p["killed"]), _e(p["cumulative_killed"])]
+                      for p in s["series"]], {"killed", "cumulative"}),
+              "</details>",
+              "<h2>By region</h2>"]
+    if any(row["killed"] for row in report["regions"]):
+        parts.append(_inline_svg(charts.draw_regions(s, "svg"), "People killed by region", "regions"))
+    region_columns = ["rank", "region", "code", "records", "killed", "share", "injured", "detained"]
+    parts.append(_table(region_columns, [[_e(row["rank"]), _e(row["region"]), _e(row["code"]), _e(row["records"]),
+                                          _e(killed_text(row)),
+                                          _e("" if row["share"] is None else f"{row['share']:.0%}"),
+                                          _e(row["injured"]), _e(row["detained"])] for row in report["regions"]],
+                        {"rank", "records", "killed", "share", "injured", "detained"},
+                        "Ranked by deaths. Blank: no record in the region gives the figure (unknown, not zero)."))
+    parts.append(f"<h2>Incidents ({len(report['incidents'])})</h2>")
+    parts.append(_table(INCIDENT_COLUMNS + ["note"], [
+        [_e(rec["id"]), _e(date_text(rec)), _e(rec["region"]), _e(rec["place"]), _e(killed_text(rec)),
+         _e(rec["group"]), _e(rec["circumstance"]), _e(rec["confidence"]),
+         "<br>".join(_link(src) for src in rec["sources"]) or "<em>no source</em>", _e(rec["note"])]
+        for rec in report["incidents"]], {"id", "killed"}))
+    parts.append("<footer>" + "".join(f"<p>{_e(k)}: <code>{_e(v)}</code></p>" for k, v in footer_lines(report))
+                 + f"<p>{_e(t['source_line'])}. Generated by protestlog.</p></footer>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+# ---- Markdown ------------------------------------------------------------------------
+
+
+def _md_text(value) -> str:
+    text = "" if value is None else " ".join(str(value).split())
+    return re.sub(r"([\\`*_{}\[\]<>|#])", r"\\\1", text)
+
+
+def _md_link(source: dict) -> str:
+    name = _md_text(source.get("name") or source.get("url") or "source")
+    url = source.get("url")
+    if url and SAFE_URL.match(url):
+        return f"[{name}](<{url}>)"
+    return name + (f" ({_md_text(url)})" if url else "")
+
+
+def _md_table(columns: list[str], rows: list[list[str]], numeric: set[str] = frozenset()) -> str:
+    out = ["| " + " | ".join(columns) + " |", "|" + "|".join("---:" if c in numeric else "---" for c in columns) + "|"]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def to_markdown(report: dict) -> str:
+    """The same report as Markdown: the timeline as a text chart, links as Markdown links."""
+    s = report["summary"]
+    r = s["range"]
+    buffer = io.StringIO()
+    charts.render_terminal(Env(stdout=buffer, stdout_tty=False), report["timeline"])
+    out = [f"# {_md_text(report['title'])}", "",
+           f"Incidents dated {r['since']} to {r['until']}, both days included; ledger as of {report['as_of']} (UTC).",
+           "", "## Headline figures", "",
+           _md_table(["measure", "figure"], [[_md_text(k), _md_text(v)] for k, v in headline(report)], {"figure"}),
+           "## Before and after milestones", ""]
+    rows = milestone_rows(s)
+    if rows:
+        out += [_md_table(MILESTONE_COLUMNS, [[_md_text(row[c]) for c in MILESTONE_COLUMNS] for row in rows],
+                          {"rate_ratio", "straddling"}), NOTE, ""]
+    else:
+        out += ["No milestone falls after the first day of the range.", ""]
+    out += ["## Timeline", "", "```text", buffer.getvalue().rstrip("\n"), "```", "", "## By region", "",
+            _md_table(["rank", "region", "code", "records", "killed", "share", "injured", "detained"],
+                      [[str(row["rank"]), _md_text(row["region"]), row["code"], str(row["records"]),
+                        _md_text(killed_text(row)), "" if row["share"] is None else f"{row['share']:.0%}",
+                        _md_text(row["injured"]), _md_text(row["detained"])] for row in report["regions"]],
+                      {"rank", "records", "killed", "share", "injured", "detained"}),
+            "Ranked by deaths. Blank: no record in the region gives the figure (unknown, not zero).", "",
+            f"## Incidents ({len(report['incidents'])})", "",
+            _md_table(INCIDENT_COLUMNS, [
+                [str(rec["id"]), _md_text(date_text(rec)), _md_text(rec["region"]), _md_text(rec["place"]),
+                 _md_text(killed_text(rec)), _md_text(rec["group"]), _md_text(rec["circumstance"]),
+                 _md_text(rec["confidence"]), "<br>".join(_md_link(src) for src in rec["sources"]) or "*no source*"]
+                for rec in report["incidents"]], {"id", "killed"}),
+            "---", ""]
+    out += [f"- {_md_text(k)}: `{v}`" for k, v in footer_lines(report)] + [""]
+    out += [f"{report['timeline']['source_line']}. Generated by protestlog.", ""]
+    return "\n".join(out)
