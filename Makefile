@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= demo.db
 
-.PHONY: demo test bench clean install
+.PHONY: demo test bench clean install docs
 
 install: $(VENV)/.installed
 
@@ -32,3 +32,14 @@ clean:
 # Benchmarks (not run in CI): medians of alternating runs against sqlite-utils and the sqlite3 shell.
 bench: install
 	$(BIN)/python bench/bench.py
+
+# The renderings the README shows, rebuilt from the shipped data (committed under docs/).
+docs: install
+	rm -f docs/demo.db docs/demo.db-wal docs/demo.db-shm
+	$(BIN)/protestlog --db docs/demo.db import data/peru_2022_2023.csv
+	$(BIN)/protestlog --db docs/demo.db chart --since 2022-12-07 --until 2023-01-10 --by week > docs/chart.txt
+	$(BIN)/protestlog --db docs/demo.db chart --since 2022-12-07 --until 2023-01-10 --by day --output docs/timeline.svg
+	$(BIN)/protestlog --db docs/demo.db chart --since 2022-12-07 --until 2023-01-10 --by day --cumulative --output docs/timeline-cumulative.png
+	$(BIN)/protestlog --db docs/demo.db report --since 2022-12-07 --until 2023-01-10 --output docs/report.html
+	$(BIN)/protestlog --db docs/demo.db report --since 2022-12-07 --until 2023-01-10 --output docs/report.md
+	rm -f docs/demo.db docs/demo.db-wal docs/demo.db-shm

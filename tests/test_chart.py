@@ -162,3 +162,12 @@ def test_as_of_draws_the_past(cli, shipped):
     assert cli("chart", *RANGE, "--json").json()["total"] == before["total"] + 5
     past = cli("chart", *RANGE, "--json", "--as-of", stamp).json()
     assert past["points"] == before["points"] and past["total"] == before["total"]
+
+
+def test_readme_shows_what_chart_prints(cli, shipped):
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text("utf-8")
+    block = readme.split("<!-- chart-demo -->\n```\n", 1)[1].split("```", 1)[0]
+    assert block == cli("chart", *RANGE, "--by", "week").stdout
+    assert block == (REPO / "docs" / "chart.txt").read_text("utf-8")
