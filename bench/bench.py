@@ -141,7 +141,7 @@ def main():
              f"{rss_small:.0f} MiB", f"{rss_big:.0f} MiB"]]))
 
         # ---- growth and reports at scale --------------------------------------------------
-        growth, scale = [], []
+        growth, scale, visuals = [], [], []
         for size in args.sizes:
             db = tmp / f"ledger-{size}.db"
             t_build = build_ledger(db, size, tmp)
@@ -155,6 +155,13 @@ def main():
             t_list, _, rss_list = alternate([PROTESTLOG, "--db", db, "list", "--format", "ndjson"],
                                             [SQLITE3, db, "SELECT 1;"], max(2, args.repeat // 2))
             t_verify, _ = run([PROTESTLOG, "--db", db, "verify"])
+            span = ["--since", "2022-12-01", "--until", "2023-03-31"]
+            t_chart, _ = run([PROTESTLOG, "--db", db, "chart", *span])
+            t_svg, _ = run([PROTESTLOG, "--db", db, "chart", *span, "--output", tmp / "chart.svg"])
+            t_report, rss_report = run([PROTESTLOG, "--db", db, "report", *span, "--output", tmp / "report.html"])
+            visuals.append([f"{size:,}", f"{t_sum:.2f} s", f"{t_chart:.2f} s", f"{t_svg:.2f} s",
+                            f"{t_report:.2f} s", f"{t_report / t_sum:.1f}", f"{rss_report:.0f} MiB",
+                            f"{(tmp / 'report.html').stat().st_size / 2**20:.1f} MiB"])
             adds = [run([PROTESTLOG, "--db", db, "add", "--date", "2022-12-15", "--region", "Puno", "--killed",
                          "1"])[0] for _ in range(args.repeat)]
             t_more, _ = run([PROTESTLOG, "--db", db, "import", extra])
@@ -169,6 +176,11 @@ def main():
                       "SUM(injured) … GROUP BY date`, the floor); target ratio ≤ 3.\n")
         report.append(md_table(["records", "summary", "sqlite3 floor", "ratio", "summary peak RSS",
                                 "list --format ndjson", "list peak RSS"], scale))
+        report.append("\n## Charts and the report\n")
+        report.append("Against `summary --by day --format json` on the same ledger (the report also runs "
+                      "`verify` and lists every incident).\n")
+        report.append(md_table(["records", "summary", "chart (terminal)", "chart --output svg", "report html",
+                                "report / summary", "report peak RSS", "report size"], visuals))
         report.append("\n## Growth\n")
         report.append(md_table(["records", "add one record", "import 1,000 more rows", "import the whole ledger",
                                 "summary --by day", "verify"], growth))

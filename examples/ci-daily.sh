@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A nightly CI job: import the day's reports, check the ledger, publish a Markdown summary.
+# A nightly CI job: import the day's reports, check the ledger, publish a Markdown summary
+# and, if a third path is given, the HTML report (needs the charts extra).
 #
-#   PROTESTLOG_DB=ledger.db examples/ci-daily.sh reports/2023-01-10.csv public/summary.md
+#   PROTESTLOG_DB=ledger.db examples/ci-daily.sh reports/2023-01-10.csv public/summary.md public/report.html
 #
 # Re-running it on the same reports file adds nothing (imports are idempotent). It stops,
 # with exit code 1 and one line per problem, before publishing anything if a report is
@@ -10,6 +11,7 @@ set -euo pipefail
 
 reports="${1:?usage: ci-daily.sh REPORTS_FILE [SUMMARY.md]}"
 summary="${2:-summary.md}"
+report="${3:-}"
 since="${PROTESTLOG_SINCE:-2022-12-07}"
 
 protestlog import "$reports"                      # counts go to stderr, for the CI log
@@ -23,3 +25,6 @@ head_hash=$(protestlog verify | awk '{print $NF}')
 } > "$summary.tmp"
 mv "$summary.tmp" "$summary"                      # publish whole or not at all
 echo "wrote $summary" >&2
+if [[ -n "$report" ]]; then
+  protestlog report --since "$since" --output "$report"   # verified, traceable; written whole or not at all
+fi

@@ -277,26 +277,28 @@ def test_shell_completion_script_is_available(tmp_path):
 
 def test_the_example_ci_script(tmp_path):
     db, summary_md = tmp_path / "ledger.db", tmp_path / "public" / "summary.md"
+    report_html = tmp_path / "public" / "report.html"
     summary_md.parent.mkdir()
     env = {**os.environ, "PROTESTLOG_DB": str(db), "PROTESTLOG_TODAY": TODAY,
            "PATH": f"{Path(protestlog_exe()).parent}:{os.environ['PATH']}"}
     reports = write(tmp_path / "day.csv", *ROWS)
     script = REPO / "examples" / "ci-daily.sh"
     for _ in range(2):  # re-running the same day's job is harmless
-        run = subprocess.run(["bash", script, reports, summary_md], capture_output=True, text=True, env=env,
-                             timeout=120, stdin=subprocess.DEVNULL)
+        run = subprocess.run(["bash", script, reports, summary_md, report_html], capture_output=True, text=True,
+                             env=env, timeout=120, stdin=subprocess.DEVNULL)
         assert run.returncode == 0, run.stderr
     text = summary_md.read_text(encoding="utf-8")
     assert "| killed | 17 |" in text and "Ledger head hash:" in text
     head = text.split("Ledger head hash: `")[1].split("`")[0]
     assert run_exe("verify", "--expect", head, db=db).returncode == 0
+    assert f'name="protestlog-head-hash" content="{head}"' in report_html.read_text(encoding="utf-8")
     # A malformed report stops the job before anything is published.
     bad = write(tmp_path / "bad.csv", "c1,2022-12-20,Puno,,-1,civilian,x,https://example.org,\n")
-    before = summary_md.read_bytes()
-    run = subprocess.run(["bash", script, bad, summary_md], capture_output=True, text=True, env=env, timeout=120,
-                         stdin=subprocess.DEVNULL)
+    before, before_html = summary_md.read_bytes(), report_html.read_bytes()
+    run = subprocess.run(["bash", script, bad, summary_md, report_html], capture_output=True, text=True, env=env,
+                         timeout=120, stdin=subprocess.DEVNULL)
     assert run.returncode == 1 and "killed='-1'" in run.stderr
-    assert summary_md.read_bytes() == before
+    assert summary_md.read_bytes() == before and report_html.read_bytes() == before_html
 
 
 def test_external_id_decides_before_content(tmp_path):
