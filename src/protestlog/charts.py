@@ -210,7 +210,10 @@ def _save(plt, fig, fmt: str, title: str, description: str):
 
 
 def write_file(path: str, content) -> None:
-    """Write next to the target and rename, so a killed run never leaves half an image or report."""
+    """Write next to the target and rename, so a killed run never leaves half an image or report.
+
+    `content` is text, bytes, or an iterable of text chunks (a report streamed from the ledger).
+    """
     import os
     import tempfile
     from pathlib import Path
@@ -218,14 +221,15 @@ def write_file(path: str, content) -> None:
     from protestlog.errors import FieldError
 
     target = Path(path)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    chunks = [content] if isinstance(content, (str, bytes)) else content
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as exc:
         raise FieldError("output", path, f"cannot write there: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for chunk in chunks:
+                f.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:

@@ -606,33 +606,36 @@ def report(
         fmt = ReportFormat.markdown if output and output.lower().endswith((".md", ".markdown")) else ReportFormat.html
     filters = make_filters(since, until, region, None, None, min_confidence)
     with open_ledger(ctx) as ledger:
-        start = filters.since or earliest(ledger)
-        end = filters.until or dates.today()
-        if end < start:
-            raise FieldError("until", end.isoformat(), f"is before since ({start.isoformat()})")
+        start, end = resolve_range(ledger, filters)
         built = publication.build(ledger, filters, since=start, until=end, by=by.value, window=window,
                                   as_of=parse_as_of(as_of), title=title)
-    text = publication.to_html(built) if fmt is ReportFormat.html else publication.to_markdown(built)
-    env = settings(ctx).env
-    if output:
-        from protestlog.charts import write_file
+        chunks = publication.to_html(built) if fmt is ReportFormat.html else publication.to_markdown(built)
+        env = settings(ctx).env
+        if output:
+            from protestlog.charts import write_file
 
-        write_file(output, text)
-        env.say(f"wrote {output}: {built['summary']['totals']['killed']} killed in "
-                f"{built['summary']['totals']['records']} records, ledger head {built['head_hash']}")
-    else:
-        env.stdout.write(text)
+            write_file(output, chunks)  # the incident table streams from the open ledger
+            env.say(f"wrote {output}: {built['summary']['totals']['killed']} killed in "
+                    f"{built['summary']['totals']['records']} records, ledger head {built['head_hash']}")
+        else:
+            env.stdout.writelines(chunks)
 
 
 def summarize(ledger, filters, *, by: str, as_of: str | None, window: int | None = None) -> dict:
-    """The summary over the resolved range: --since defaults to the first record, --until to today."""
+    """The summary over the resolved range (see resolve_range)."""
     from protestlog import reports
 
+    start, end = resolve_range(ledger, filters)
+    return reports.summary(ledger, since=start, until=end, by=by, window=window, filters=filters, as_of=as_of)
+
+
+def resolve_range(ledger, filters):
+    """--since defaults to the first record, --until to today; both are included."""
     start = filters.since or earliest(ledger)
     end = filters.until or dates.today()
     if end < start:
         raise FieldError("until", end.isoformat(), f"is before since ({start.isoformat()})")
-    return reports.summary(ledger, since=start, until=end, by=by, window=window, filters=filters, as_of=as_of)
+    return start, end
 
 
 def earliest(ledger):
