@@ -154,6 +154,8 @@ def test_empty_range_and_empty_ledger(cli, shipped, tmp_path, db):
     assert cli("--db", empty, "milestone", "add", "2023-01-01", "A milestone, no records").exit_code == 0
     result = cli("--db", empty, "report")
     assert result.exit_code == 1 and "the ledger is empty" in result.stderr
+    result = cli("report", "--as-of", "2001-01-01")  # before anything was recorded: no hash to cite
+    assert result.exit_code == 1 and "nothing was recorded yet as of 2001-01-01" in result.stderr
 
 
 def test_html_without_the_charts_extra(shipped, tmp_path):

@@ -31,6 +31,8 @@ def build(ledger, filters, *, since, until, by: str = "week", as_of: str | None 
         raise LedgerError("the ledger is empty; there is nothing to report")
     as_of = as_of or ledger.state_time()
     s = reports.summary(ledger, since=since, until=until, by=by, window=window, filters=filters, as_of=as_of)
+    if not s["ledger"]["entries"]:
+        raise LedgerError(f"nothing was recorded yet as of {as_of}; there is nothing to report")
     # Read lazily while the ledger is open, so memory does not grow with the incident table.
     incidents = reports.register(ledger, filters, as_of=as_of)
     milestones = ledger.milestones(as_of)
