@@ -21,3 +21,15 @@ def test_bad_milestones_are_refused(cli, db):
     result = cli("milestone", "add", "2023-01-01", "  ")
     assert result.exit_code == 1 and "label" in result.stderr
     assert cli("milestone", "add", "2023-01-01").exit_code == 2
+
+
+def test_the_same_milestone_twice_is_added_once(cli):
+    first = cli("milestone", "add", "2023-01-10", "Curfew in Puno")
+    again = cli("milestone", "add", "10 Jan 2023", "Curfew in Puno")
+    assert first.exit_code == again.exit_code == 0
+    assert first.stdout == again.stdout
+    assert "already has this date and label; nothing added" in again.stderr
+    labels = [r["label"] for r in cli("milestone", "list", "--json").json()]
+    assert labels.count("Curfew in Puno") == 1
+    # A different label on the same day is a different milestone.
+    assert cli("milestone", "add", "2023-01-10", "Curfew in Cusco").stdout != first.stdout

@@ -893,7 +893,7 @@ def milestone_add(
     by: Optional[str] = typer.Option(None),
     as_json: bool = typer.Option(False, "--json"),
 ):
-    """Add a milestone (e.g. 2023-01-10 "Curfew in Puno")."""
+    """Add a milestone (e.g. 2023-01-10 "Curfew in Puno"). The same date and label twice add it once."""
     from protestlog.records import parse_text
 
     day = dates.parse_day(date, "date", today=dates.today(), allow_future=True).isoformat()
@@ -901,7 +901,9 @@ def milestone_add(
     if not text:
         raise FieldError("label", label, "is required")
     with open_ledger(ctx, create=True) as ledger:
-        row = ledger.add_milestone(day, text, by=by)
+        row, added = ledger.add_milestone(day, text, by=by)
+    if not added:
+        settings(ctx).env.say(f"milestone {row['id']} already has this date and label; nothing added")
     if as_json:
         write_json(settings(ctx).env, row)
     else:

@@ -392,12 +392,20 @@ class Ledger:
             params.append(as_of)
         return [dict(r) for r in self.db.execute(sql + " ORDER BY date, id", params)]
 
-    def add_milestone(self, day: str, label: str, *, by: str | None = None) -> dict:
-        with self.writing():
+    def add_milestone(self, day: str, label: str, *, by: str | None = None) -> tuple[dict, bool]:
+        """Add a milestone unless the same date and label are already there (a re-run script adds nothing).
+
+        Returns the milestone and whether it was added.
+        """
+        with self.writing():  # checked inside the write lock, so two racing scripts add it once
+            existing = self.db.execute("SELECT * FROM milestones WHERE date = ? AND label = ? ORDER BY id LIMIT 1",
+                                       (day, label)).fetchone()
+            if existing:
+                return dict(existing), False
             cur = self.db.execute("INSERT INTO milestones (date, label, recorded_at, recorded_by) VALUES (?, ?, ?, ?)",
                                   (day, label, utcnow(), who(by)))
             row = self.db.execute("SELECT * FROM milestones WHERE id = ?", (cur.lastrowid,)).fetchone()
-        return dict(row)
+        return dict(row), True
 
 
 def _explain(exc: sqlite3.Error) -> str:
