@@ -9,7 +9,6 @@ import datetime as dt
 
 from protestlog.errors import LedgerError
 
-METRICS = ("killed", "injured", "detained")
 NOUNS = {"killed": "People killed", "injured": "People injured", "detained": "People detained"}
 IMAGE_FORMATS = ("svg", "png")
 
@@ -141,7 +140,7 @@ def _footer(data: dict) -> str:
 
 
 def draw_timeline(data: dict, fmt: str):
-    """The timeline as SVG text or PNG bytes: bars per period (a step line when cumulative)."""
+    """The timeline as SVG text or PNG bytes: bars per period (of running totals when cumulative)."""
     plt = _pyplot()
     import matplotlib.dates as mdates
 
@@ -207,32 +206,3 @@ def _save(plt, fig, fmt: str, title: str, description: str):
     fig.savefig(buffer, format=fmt, metadata=_metadata(fmt, title, description))
     plt.close(fig)
     return buffer.getvalue().decode("utf-8") if fmt == "svg" else buffer.getvalue()
-
-
-def write_file(path: str, content) -> None:
-    """Write next to the target and rename, so a killed run never leaves half an image or report.
-
-    `content` is text, bytes, or an iterable of text chunks (a report streamed from the ledger).
-    """
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from protestlog.errors import FieldError
-
-    target = Path(path)
-    chunks = [content] if isinstance(content, (str, bytes)) else content
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    except OSError as exc:
-        raise FieldError("output", path, f"cannot write there: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 
 from protestlog import dates
 from protestlog.errors import ExitStatus, FieldError, LedgerError, UsageProblem
-from protestlog.output import Env, write_json, write_rows
+from protestlog.output import Env, write_file, write_json, write_rows
 
 
 class LedgerGroup(TyperGroup):
@@ -560,7 +560,7 @@ def chart(
     data = charts.timeline(result, milestones, metric=metric.value, cumulative=cumulative)
     env = settings(ctx).env
     if output:
-        charts.write_file(output, charts.draw_timeline(data, fmt))
+        write_file(output, charts.draw_timeline(data, fmt))
         env.say(f"wrote {output}: {data['title']}")
     if as_json:
         write_json(env, data)
@@ -612,8 +612,6 @@ def report(
         chunks = publication.to_html(built) if fmt is ReportFormat.html else publication.to_markdown(built)
         env = settings(ctx).env
         if output:
-            from protestlog.charts import write_file
-
             write_file(output, chunks)  # the incident table streams from the open ledger
             env.say(f"wrote {output}: {built['summary']['totals']['killed']} killed in "
                     f"{built['summary']['totals']['records']} records, ledger head {built['head_hash']}")

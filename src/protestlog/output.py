@@ -110,3 +110,31 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
         for row in rows:
             table.add_row(*[cell(row.get(c)) for c in columns])
         env.console().print(table)
+
+
+def write_file(path: str, content) -> None:
+    """Write next to the target and rename, so a killed run never leaves half an image or report.
+
+    `content` is text, bytes, or an iterable of text chunks (a report streamed from the ledger).
+    """
+    import tempfile
+    from pathlib import Path
+
+    from protestlog.errors import FieldError
+
+    target = Path(path)
+    chunks = [content] if isinstance(content, (str, bytes)) else content
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise FieldError("output", path, f"cannot write there: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -14,7 +14,7 @@ from protestlog import charts, reports
 from protestlog.errors import LedgerError
 from protestlog.output import Env
 from protestlog.verify import verify
-from protestlog.views import MILESTONE_COLUMNS, NOTE, milestone_rows, region_rows
+from protestlog.views import MILESTONE_COLUMNS, NOTE, fmt_range, given_in, milestone_rows, region_rows
 
 SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)  # only web links become links
 INCIDENT_COLUMNS = ["id", "date", "region", "place", "killed", "group", "circumstance", "confidence", "sources"]
@@ -57,17 +57,11 @@ def reproduce_command(filters, s: dict, as_of: str, window: int | None) -> str:
 
 def headline(report: dict) -> list[tuple[str, str]]:
     t = report["summary"]["totals"]
-    n = t["records"]
-
-    def given(field: str, text: str) -> str:
-        k = t[f"{field}_reported_in"]
-        return text if k == n else f"{text} (given in {k} of {n} records)"
-
-    killed = f"{t['killed']}" + (f" (range {t['killed_range'][0]}–{t['killed_range'][1]})" if t["killed_range"] else "")
-    return [("People killed", killed), ("of whom minors", given("minors", str(t["minors_killed"]))),
-            ("People injured", given("injured", str(t["injured"]))),
-            ("People detained", given("detained", str(t["detained"]))),
-            ("Incident records", str(n)), ("Distinct sources", str(t["distinct_sources"])),
+    return [("People killed", fmt_range(t["killed_range"], t["killed"])),
+            ("of whom minors", given_in(t, "minors", str(t["minors_killed"]))),
+            ("People injured", given_in(t, "injured", str(t["injured"]))),
+            ("People detained", given_in(t, "detained", str(t["detained"]))),
+            ("Incident records", str(t["records"])), ("Distinct sources", str(t["distinct_sources"])),
             ("Records without a source", str(t["unsourced_records"]))]
 
 

@@ -20,8 +20,14 @@ def header(s: dict, *, period: bool = True) -> str:
     return f"{r['since']} to {r['until']} (both days included){by}; {state}{as_of}"
 
 
-def _fmt_range(value, best):
+def fmt_range(value, best):
     return f"{best}" if not value else f"{best} (range {value[0]}–{value[1]})"
+
+
+def given_in(t: dict, field: str, text: str) -> str:
+    """Unknown is not zero: say how many records gave an optional figure, when not all did."""
+    n, given = t["records"], t[f"{field}_reported_in"]
+    return text if given == n else f"{text} (given in {given} of {n} records)"
 
 
 def milestone_rows(s: dict) -> list[dict]:
@@ -53,16 +59,10 @@ def render_summary(env: Env, s: dict, fmt: str):
         write_rows(env, long_rows(s), ["section", "key", "field", "value"], fmt)
     else:
         t = s["totals"]
-        n = t["records"]
-
-        def partial(field, text):
-            given = t[f"{field}_reported_in"]
-            return text if given == n else f"{text} (given in {given} of {n} records)"
-
-        totals = [{"measure": "killed", "total": _fmt_range(t["killed_range"], t["killed"])},
-                  {"measure": "of whom minors", "total": partial("minors", str(t["minors_killed"]))},
-                  {"measure": "injured", "total": partial("injured", _fmt_range(t["injured_range"], t["injured"]))},
-                  {"measure": "detained", "total": partial("detained", str(t["detained"]))},
+        totals = [{"measure": "killed", "total": fmt_range(t["killed_range"], t["killed"])},
+                  {"measure": "of whom minors", "total": given_in(t, "minors", str(t["minors_killed"]))},
+                  {"measure": "injured", "total": given_in(t, "injured", fmt_range(t["injured_range"], t["injured"]))},
+                  {"measure": "detained", "total": given_in(t, "detained", str(t["detained"]))},
                   {"measure": "records", "total": t["records"]},
                   {"measure": "sources cited", "total": t["sources"]},
                   {"measure": "records without a source", "total": t["unsourced_records"]}]
@@ -137,7 +137,7 @@ def render_regions(env: Env, s: dict, fmt: str):
         write_rows(env, rows, REGION_COLUMNS, fmt)
         return
     people = [r | {"share": "" if r["share"] is None else f"{r['share']:.0%}",
-                   "killed": _fmt_range([r["killed_low"], r["killed_high"]]
+                   "killed": fmt_range([r["killed_low"], r["killed_high"]]
                                         if r["killed_low"] != r["killed_high"] else None, r["killed"])}
               for r in rows]
     columns = ["rank", "region", "code", "records", "killed", "share", "minors", "injured", "detained"]
