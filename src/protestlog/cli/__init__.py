@@ -1,0 +1,9 @@
+"""The command line: parse arguments, call the library, print. One module per command group;
+the logic lives in the library modules beside this package."""
+
+from protestlog.cli.app import app
+from protestlog.cli import record_cmds, reading, io_cmds, checking, milestones  # noqa: F401  (registers commands)
+
+
+def run():
+    app()

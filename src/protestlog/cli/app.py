@@ -1,0 +1,183 @@
+"""The Typer app, global options and helpers every command group shares. Nothing else lives here.
+
+Exit codes (see README): 0 success, 1 a data or ledger problem, 2 a usage problem.
+Every error is one line on stderr naming the field and the value; never a traceback.
+"""
+
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from protestlog import dates
+from protestlog.errors import ExitStatus, FieldError, LedgerError
+from protestlog.output import Env
+
+
+class LedgerGroup(TyperGroup):
+    """Turns every library and usage error into one stderr line and a documented exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Typer would turn Ctrl-C into a silent exit 130; say what happened to the ledger.
+            raise Interrupted("interrupted: the command stopped and wrote nothing") from None
+        except typer.Abort:  # a prompt met the end of its input
+            raise Interrupted("no answer to the prompt: nothing was written") from None
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args=args, prog_name=prog_name or "protestlog", complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except LedgerError as exc:
+            fail(str(exc), exc.exit_status)
+        except KeyboardInterrupt:
+            fail("interrupted: the command stopped and wrote nothing", 130)
+        except Exception as exc:
+            # Click's exceptions (Typer may vendor its own Click): usage errors carry exit_code 2.
+            if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+                fail(exc.format_message(), exc.exit_code)
+            sqlite3 = sys.modules.get("sqlite3")  # not imported at start-up: --help never needs it
+            if sqlite3 and isinstance(exc, sqlite3.DatabaseError):
+                fail(f"ledger error: {exc}", ExitStatus.ERROR)
+            raise
+        sys.exit(code or 0)
+
+
+class Interrupted(LedgerError):
+    exit_status = 130
+
+
+def fail(message: str, code: int):
+    first_line = " ".join(str(message).split("\n")[0].split()) or "error"
+    print(f"protestlog: error: {first_line}", file=sys.stderr)
+    sys.exit(int(code))
+
+
+app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
+                  help="An append-only casualty ledger: record incidents, list them with running totals, "
+                       "summarize since a date and around milestones.")
+milestone_app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, rich_markup_mode=None,
+                            help="Dates that mark a change (a declaration, a curfew), compared before and after.")
+app.add_typer(milestone_app, name="milestone")
+
+
+class Settings:
+    """Global options, resolved once per invocation."""
+
+    def __init__(self, db: str, lock_timeout: float, env: Env):
+        self.db, self.lock_timeout, self.env = db, lock_timeout, env
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: str = typer.Option("protestlog.db", "--db", envvar="PROTESTLOG_DB", metavar="PATH",
+                           help="Ledger file (else $PROTESTLOG_DB, else ./protestlog.db). Created on first write."),
+    lock_timeout: float = typer.Option(10.0, "--lock-timeout", min=0, metavar="SECONDS",
+                                       help="How long a write waits for another writer before giving up."),
+):
+    ctx.obj = Settings(db=db, lock_timeout=lock_timeout, env=Env.detect())
+
+
+def settings(ctx: typer.Context) -> Settings:
+    return ctx.find_root().obj
+
+
+def open_ledger(ctx: typer.Context, *, create: bool = False):
+    from protestlog.ledger import Ledger
+
+    s = settings(ctx)
+    return Ledger(s.db, create=create, lock_timeout=s.lock_timeout)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    ndjson = "ndjson"
+    csv = "csv"
+    tsv = "tsv"
+    markdown = "markdown"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format: table (for people), json, "
+                                                                  "ndjson, csv, tsv, markdown.")]
+JsonShort = Annotated[bool, typer.Option("--json", help="Short for --format json.")]
+
+
+class Period(str, Enum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+def chosen_format(fmt: Enum, as_json: bool) -> str:
+    return "json" if as_json else fmt.value
+
+
+def day_option(value: Optional[str], field: str):
+    if value is None:
+        return None
+    return dates.parse_day(value, field, today=dates.today(), allow_future=True)
+
+
+
+
+def check_hash(expect: str | None):
+    if expect is not None and (len(expect) != 64 or any(c not in "0123456789abcdef" for c in expect.lower())):
+        raise FieldError("expect", expect, "must be a full 64-character hex hash as printed by verify")
+
+
+def parse_as_of(value):
+    return dates.parse_instant(value) if value else None
+
+
+
+def make_filters(since, until, region, group, circumstance, min_confidence=None):
+    from protestlog import vocab
+    from protestlog.regions import canonical_region
+    from protestlog.reports import Filters
+
+    return Filters(
+        since=day_option(since, "since"), until=day_option(until, "until"),
+        region=canonical_region(region) if region else None,
+        group=vocab.choose("group", group, vocab.GROUPS) if group else None,
+        circumstance=(vocab.choose("circumstance", circumstance, vocab.CIRCUMSTANCES, vocab.CIRCUMSTANCE_ALIASES)
+                      if circumstance else None),
+        min_confidence=vocab.choose("min-confidence", min_confidence, vocab.CONFIDENCE) if min_confidence else None)
+
+
+def bounds_text(filters) -> str:
+    lo = filters.since.isoformat() if filters.since else "the first record"
+    hi = filters.until.isoformat() if filters.until else "the last record"
+    return f"from {lo} to {hi} (both included)"
+
+
+
+def summarize(ledger, filters, *, by: str, as_of: str | None, window: int | None = None) -> dict:
+    """The summary over the resolved range (see resolve_range)."""
+    from protestlog import reports
+
+    start, end = resolve_range(ledger, filters)
+    return reports.summary(ledger, since=start, until=end, by=by, window=window, filters=filters, as_of=as_of)
+
+
+def resolve_range(ledger, filters):
+    """--since defaults to the first record, --until to today; both are included."""
+    start = filters.since or earliest(ledger)
+    end = filters.until or dates.today()
+    if end < start:
+        raise FieldError("until", end.isoformat(), f"is before since ({start.isoformat()})")
+    return start, end
+
+
+def earliest(ledger):
+    import datetime as dt
+
+    base, params = ledger.current_sql(None)
+    row = ledger.db.execute(f"SELECT MIN(date) FROM ({base})", params).fetchone()
+    return dt.date.fromisoformat(row[0]) if row[0] else dates.today()

@@ -1,0 +1,100 @@
+"""Checks of the ledger: verify, duplicates, check."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from protestlog.errors import ExitStatus
+from protestlog.output import write_json, write_rows
+
+from protestlog.cli.app import (
+    Format, FormatOpt, JsonShort, app, check_hash, chosen_format, open_ledger, parse_as_of, settings,
+)
+from protestlog.cli.options import AsOfOpt, Text
+
+@app.command("verify")
+def verify_cmd(
+    ctx: typer.Context,
+    expect: Annotated[Text, typer.Option("--expect", metavar="HASH",
+                                         help="A head hash published earlier: the chain must still pass "
+                                              "through it.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+):
+    """Recompute the hash chain and run SQLite's integrity check.
+
+    Prints OK with the entry count and head hash, or names the first entry that does not
+    match and exits 1. See the README for what this proves and what it does not.
+    """
+    from protestlog.verify import verify
+
+    check_hash(expect)
+    with open_ledger(ctx) as ledger:
+        result = verify(ledger, expect=expect.lower() if expect else None)
+    env, fmt_name = settings(ctx).env, chosen_format(fmt, as_json)
+    if fmt_name == "json":
+        write_json(env, result)
+    elif fmt_name != "table":
+        write_rows(env, result["problems"], ["seq", "message"], fmt_name, title="Verification problems")
+    elif result["ok"]:
+        through = f", passes through {expect[:12]}… at entry {result['expect_found_at']}" if expect else ""
+        print(f"OK {result['entries']} entries, head {result['head_hash']}{through}", file=env.stdout)
+    else:
+        for p in result["problems"]:
+            env.say(f"protestlog: verify: {p['message']}")
+    if not result["ok"]:
+        raise typer.Exit(ExitStatus.ERROR)
+
+
+
+@app.command()
+def duplicates(
+    ctx: typer.Context,
+    min_score: float = typer.Option(0.75, "--min-score", min=0, max=1, help="Lowest score listed (0–1)."),
+    as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+):
+    """Pairs of current records that probably report the same deaths, with a score.
+
+    Same region, at most one day apart, and evidence from place, counts and victim group (the
+    README gives the scoring). A person decides; retract one of a pair with 'protestlog retract'.
+    """
+    from protestlog.duplicates import likely_duplicates
+
+    with open_ledger(ctx) as ledger:
+        pairs = likely_duplicates(ledger, threshold=min_score, as_of=parse_as_of(as_of))
+    write_rows(settings(ctx).env, pairs, ["a", "b", "score", "region", "a_date", "b_date", "a_killed", "b_killed",
+                                          "a_place", "b_place"], chosen_format(fmt, as_json),
+               title="Likely duplicates", numeric={"a", "b", "score", "a_killed", "b_killed"})
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    require_source: bool = typer.Option(False, "--require-source", help="Every record must cite a source."),
+    max_unverified: Optional[int] = typer.Option(None, "--max-unverified", min=0, metavar="N",
+                                                 help="At most N records graded unverified."),
+    duplicate_score: float = typer.Option(0.75, "--duplicate-score", min=0, max=1,
+                                          help="Pairs scoring at least this are problems."),
+    expect: Annotated[Text, typer.Option("--expect", metavar="HASH",
+                                         help="The chain must pass through this published head hash.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+):
+    """Checks for CI: verify, minors > killed, ranges, likely duplicates, and opt-in rules.
+
+    Silent with exit 0 when all is well; otherwise one line per problem and exit 1.
+    """
+    from protestlog.checks import run_checks
+
+    check_hash(expect)
+    with open_ledger(ctx) as ledger:
+        result = run_checks(ledger, require_source=require_source, max_unverified=max_unverified,
+                            duplicate_threshold=duplicate_score, expect=expect.lower() if expect else None)
+    env, fmt_name = settings(ctx).env, chosen_format(fmt, as_json)
+    if fmt_name == "json":
+        write_json(env, result)
+    elif fmt_name == "table":
+        for p in result["problems"]:
+            print(f"{p['rule']}: {p['message']}", file=env.stdout)
+    else:
+        write_rows(env, result["problems"], ["rule", "record", "message"], fmt_name)
+    if not result["ok"]:
+        raise typer.Exit(ExitStatus.ERROR)

@@ -1,0 +1,198 @@
+"""Data in and out: import, import batches, export."""
+
+from enum import Enum
+from typing import Optional
+
+import typer
+
+from protestlog import dates
+from protestlog.errors import LedgerError, UsageProblem
+from protestlog.output import Env, write_json, write_rows
+
+from protestlog.cli.app import (
+    Format, FormatOpt, JsonShort, LedgerGroup, app, chosen_format, make_filters, open_ledger, parse_as_of,
+    settings,
+)
+from protestlog.cli.reading import LIST_COLUMNS
+from protestlog.cli.options import AsOfOpt, ByOpt, ReasonOpt
+
+# ---- import, batches, export -------------------------------------------------------
+
+
+class ImportFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    ndjson = "ndjson"
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., metavar="FILE", help="CSV, TSV, JSON array or NDJSON file ('-': standard input)."),
+    fmt: Optional[ImportFormat] = typer.Option(None, "--format", "-f", help="File format (default: by extension)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    by: ByOpt = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON on stdout."),
+):
+    """Import incident records from a file: idempotent, and all rows or none.
+
+    Columns are named like the 'add' options (date, region, killed, group, source, url, ...).
+    A row whose external_id, or else whose content, is already in the ledger is counted as
+    already present and not added again. Any invalid row rejects the whole file: each is
+    reported with its line and field, and the ledger is unchanged. Every import is recorded
+    as a batch ('protestlog imports').
+    """
+    from protestlog.duplicates import likely_duplicates
+    from protestlog.importer import ImportRejected, import_file
+
+    if file == "-" and fmt is None:
+        raise UsageProblem("--format is required when reading standard input")
+    env = settings(ctx).env
+    with open_ledger(ctx, create=True) as ledger, import_progress(env) as progress:
+        before = ledger.head()
+        try:
+            result = import_file(ledger, file, fmt=fmt.value if fmt else None, today=dates.today(), by=by,
+                                 dry_run=dry_run, progress=progress)
+        except ImportRejected as exc:
+            if as_json:
+                write_json(env, exc.result)
+            for message in exc.result["errors"][1:]:
+                env.say(f"protestlog: error: {message}")
+            raise
+        # Pair-wise comparison grows with the square of a region-day's records: for a bulk load,
+        # leave it to 'protestlog duplicates' rather than make the import wait.
+        lookalikes = [] if dry_run or not 0 < result["added"] <= LOOKALIKE_LIMIT else likely_duplicates(
+            ledger, newer_than_seq=before["seq"] if before else 0)
+    result["likely_duplicates"] = lookalikes
+    if result["added"] > LOOKALIKE_LIMIT and not dry_run:
+        env.say(f"protestlog: note: {result['added']} rows added; run 'protestlog duplicates' to look for "
+                f"records that report the same deaths")
+    for d in result["differs"]:
+        env.say(f"protestlog: warning: line {d['line']}: external id {d['external_id']!r} is already record "
+                f"{d['record']} with different content; not imported (use 'protestlog amend {d['record']}')")
+    for pair in lookalikes[:10]:
+        env.say(f"protestlog: warning: records {pair['a']} and {pair['b']} look like the same incident "
+                f"(score {pair['score']}); see 'protestlog duplicates'")
+    if as_json:
+        write_json(env, result)
+    else:
+        verb = "would add" if dry_run else "added"
+        span = f", ids {result['ids'][0]}–{result['ids'][1]}" if result["ids"] and not dry_run else ""
+        batch = f" (batch {result['batch']}{span})" if result["batch"] else ""
+        env.say(f"{file}: {verb} {result['added']}, already present {result['already_present']}, "
+                f"rejected {result['rejected']}{batch}")
+
+
+LOOKALIKE_LIMIT = 2000
+
+
+class import_progress:
+    """A progress bar on stderr at a terminal for long imports; nothing at all on a pipe."""
+
+    def __init__(self, env: Env):
+        self.env, self.bar = env, None
+
+    def __enter__(self):
+        if not self.env.stderr_tty:
+            return None
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        self.bar = Progress(SpinnerColumn(), TextColumn("importing: {task.completed:,} rows read"),
+                            console=self.env.console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("import", total=None)
+        return lambda rows, _bytes: self.bar.update(task, completed=rows)
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+
+imports_app = typer.Typer(cls=LedgerGroup, rich_markup_mode=None, invoke_without_command=True,
+                          help="Import batches: what each import added, and retracting a whole batch.")
+app.add_typer(imports_app, name="imports")
+
+BATCH_COLUMNS = ["id", "file", "format", "rows", "added", "already_present", "recorded_at", "recorded_by", "sha256"]
+
+
+@imports_app.callback()
+def imports_list(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: JsonShort = False):
+    """List import batches (file, content hash, when, who, how many rows added)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_ledger(ctx) as ledger:
+        rows = [dict(r) for r in ledger.db.execute("SELECT * FROM imports ORDER BY id")]
+    write_rows(settings(ctx).env, rows, BATCH_COLUMNS, chosen_format(fmt, as_json), title="Import batches",
+               numeric={"id", "rows", "added", "already_present"})
+
+
+@imports_app.command("show")
+def imports_show(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH"),
+                 fmt: FormatOpt = Format.table, as_json: JsonShort = False):
+    """The records a batch added, as they stand now."""
+    from protestlog.reports import RECORD_COLUMNS, Filters, register
+
+    with open_ledger(ctx) as ledger:
+        if not ledger.db.execute("SELECT 1 FROM imports WHERE id = ?", (batch,)).fetchone():
+            raise LedgerError(f"no import batch {batch}")
+        fmt_name = chosen_format(fmt, as_json)
+        columns = (LIST_COLUMNS[:-2] if fmt_name in ("table", "markdown")
+                   else list(RECORD_COLUMNS) + ["sources_count"])
+        rows = ({k: v for k, v in r.items() if not k.startswith("running_")}
+                for r in register(ledger, Filters(batch=batch)))
+        write_rows(settings(ctx).env, rows, columns, fmt_name,
+                   title=f"Records added by batch {batch} (retracted ones not shown)")
+
+
+@imports_app.command("retract")
+def imports_retract(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH"),
+                    reason: ReasonOpt = None, by: ByOpt = None, as_json: JsonShort = False):
+    """Retract every record a batch added, in one transaction (new entries; nothing is deleted)."""
+    from protestlog.corrections import retract_batch
+
+    with open_ledger(ctx) as ledger:
+        ids = retract_batch(ledger, batch, reason=reason, by=by)
+    env = settings(ctx).env
+    if as_json:
+        write_json(env, {"batch": batch, "retracted": ids})
+    else:
+        env.say(f"retracted {len(ids)} records of batch {batch}")
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    ndjson = "ndjson"
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", "-f", help="csv, tsv, json or ndjson."),
+    as_json: JsonShort = False,
+    since: Optional[str] = typer.Option(None, help="First incident date (included)."),
+    until: Optional[str] = typer.Option(None, help="Last incident date (included)."),
+    as_of: AsOfOpt = None,
+    include_history: bool = typer.Option(False, "--include-history", help="Every revision, in ledger order."),
+    redact: bool = typer.Option(False, "--redact", help="Leave out notes (which may name victims), reasons "
+                                                        "and who recorded: for publication."),
+    raw: bool = typer.Option(False, "--raw", help="Do not neutralise spreadsheet formulas in CSV/TSV cells."),
+):
+    """Export current records (retracted ones left out) in a form 'protestlog import' reads back.
+
+    Export then import into an empty ledger gives the same totals. CSV/TSV cells starting with
+    = + - @ tab or carriage return get a leading ' so a spreadsheet shows them as text.
+    """
+    from protestlog.export import export_columns, export_rows, spreadsheet_safe
+
+    fmt_name = "json" if as_json else fmt.value
+    filters = make_filters(since, until, None, None, None)
+    with open_ledger(ctx) as ledger:
+        rows = export_rows(ledger, filters, as_of=parse_as_of(as_of), include_history=include_history,
+                           redact=redact)
+        if fmt_name in ("csv", "tsv") and not raw:
+            rows = spreadsheet_safe(rows)
+        write_rows(settings(ctx).env, rows, export_columns(include_history=include_history, redact=redact),
+                   fmt_name)

@@ -1,0 +1,55 @@
+"""Milestones: dates that mark a change, compared before and after."""
+
+from typing import Optional
+
+import typer
+
+from protestlog import dates
+from protestlog.errors import FieldError
+from protestlog.output import write_json, write_rows
+
+from protestlog.cli.app import (
+    Format, FormatOpt, JsonShort, chosen_format, milestone_app, open_ledger, parse_as_of, settings,
+)
+from protestlog.cli.options import AsOfOpt
+
+# ---- milestones ----------------------------------------------------------------
+
+
+@milestone_app.command("add")
+def milestone_add(
+    ctx: typer.Context,
+    date: str = typer.Argument(..., metavar="DATE"),
+    label: str = typer.Argument(..., metavar="LABEL"),
+    by: Optional[str] = typer.Option(None),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Add a milestone (e.g. 2023-01-10 "Curfew in Puno"). The same date and label twice add it once."""
+    from protestlog.records import parse_text
+
+    day = dates.parse_day(date, "date", today=dates.today(), allow_future=True).isoformat()
+    text = parse_text("label", label)
+    if not text:
+        raise FieldError("label", label, "is required")
+    with open_ledger(ctx, create=True) as ledger:
+        row, added = ledger.add_milestone(day, text, by=by)
+    if not added:
+        settings(ctx).env.say(f"milestone {row['id']} already has this date and label; nothing added")
+    if as_json:
+        write_json(settings(ctx).env, row)
+    else:
+        print(row["id"], file=settings(ctx).env.stdout)
+
+
+@milestone_app.command("list")
+def milestone_list(
+    ctx: typer.Context,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+    as_json: JsonShort = False,
+):
+    """List milestones in date order."""
+    with open_ledger(ctx) as ledger:
+        rows = ledger.milestones(parse_as_of(as_of))
+    write_rows(settings(ctx).env, rows, ["id", "date", "label", "recorded_at", "recorded_by"],
+               chosen_format(fmt, as_json), title="Milestones")

@@ -1,0 +1,57 @@
+"""Options shared by several commands, declared once."""
+
+from typing import Annotated, Optional
+
+import typer
+
+Text = Optional[str]
+DateOpt = Annotated[Text, typer.Option("--date", help="Incident date: 2023-01-09, '9 Jan 2023', 09/01/2023 "
+                                                      "(day first) or 'yesterday'. Not in the future.")]
+EndDateOpt = Annotated[Text, typer.Option("--end-date", help="Last day, when a report gives a span.")]
+PrecisionOpt = Annotated[Text, typer.Option("--precision", help="How exact the date is: day, week, month.")]
+RegionOpt = Annotated[Text, typer.Option("--region", help="Region of Peru; case and accents ignored (apurimac).")]
+ProvinceOpt = Annotated[Text, typer.Option("--province")]
+PlaceOpt = Annotated[Text, typer.Option("--place", help="Town, district or site.")]
+KilledOpt = Annotated[Text, typer.Option("--killed", help="Best figure of people killed (or wording: 'dozens').")]
+KilledLowOpt = Annotated[Text, typer.Option("--killed-low", help="Lowest credible figure killed.")]
+KilledHighOpt = Annotated[Text, typer.Option("--killed-high", help="Highest credible figure killed.")]
+InjuredOpt = Annotated[Text, typer.Option("--injured", help="People injured; leave out when unknown.")]
+InjuredLowOpt = Annotated[Text, typer.Option("--injured-low")]
+InjuredHighOpt = Annotated[Text, typer.Option("--injured-high")]
+DetainedOpt = Annotated[Text, typer.Option("--detained", help="People detained; leave out when unknown.")]
+GroupOpt = Annotated[Text, typer.Option("--group", help="Who the victims were: civilian, police, military, "
+                                                        "unknown.")]
+MinorsOpt = Annotated[Text, typer.Option("--minors", help="How many of the killed were minors (never more than "
+                                                          "killed).")]
+CircumstanceOpt = Annotated[Text, typer.Option(
+    "--circumstance", help="'clash with security forces' (clash), 'blockade-related accident' (blockade), other.")]
+CauseOpt = Annotated[Text, typer.Option(
+    "--cause", help="firearm, pellets, tear gas, blunt force, burns, vehicle, other, unknown.")]
+ConfidenceOpt = Annotated[Text, typer.Option("--confidence", help="confirmed, probable, unverified (default), "
+                                                                  "contested.")]
+NoteOpt = Annotated[Text, typer.Option("--note", help="Free text: names, context, doubts.")]
+ExternalIdOpt = Annotated[Text, typer.Option("--external-id", help="The report's id in another system.")]
+ByOpt = Annotated[Text, typer.Option("--by", help="Who records this (else $PROTESTLOG_USER, else login name).")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+AsOfOpt = Annotated[Text, typer.Option("--as-of", metavar="DATETIME",
+                                       help="Show the ledger as it stood at this recording time (UTC; a bare "
+                                            "date means the end of that day).")]
+
+
+def record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high, injured,
+                  injured_low, injured_high, detained, group, minors, circumstance, cause, confidence, note,
+                  external_id) -> dict:
+    return {"date": date, "end_date": end_date, "date_precision": precision, "region": region,
+            "province": province, "place": place, "killed": killed, "killed_low": killed_low,
+            "killed_high": killed_high, "injured": injured, "injured_low": injured_low,
+            "injured_high": injured_high, "detained": detained, "group": group, "minors": minors,
+            "circumstance": circumstance, "cause": cause, "confidence": confidence, "note": note,
+            "external_id": external_id}
+
+
+MinConfidenceOpt = Annotated[Text, typer.Option(
+    "--min-confidence", help="Only records at least this certain: confirmed > probable > unverified > contested.")]
+
+
+
+ReasonOpt = Annotated[Text, typer.Option("--reason", help="Why (required): the new report, the error found.")]

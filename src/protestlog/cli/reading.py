@@ -1,0 +1,196 @@
+"""Reading commands: list (the register), summary, chart, report."""
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from protestlog.output import write_file, write_json, write_rows
+
+from protestlog.cli.app import (
+    Format, FormatOpt, JsonShort, Period, app, bounds_text, chosen_format, make_filters, open_ledger,
+    parse_as_of, resolve_range, settings, summarize,
+)
+from protestlog.cli.options import AsOfOpt, MinConfidenceOpt
+
+# ---- list --------------------------------------------------------------------
+
+LIST_COLUMNS = ["id", "date", "region", "place", "group", "circumstance", "killed", "injured",
+                "sources_count", "running_killed", "running_injured"]
+
+
+@app.command("list")
+def list_records(
+    ctx: typer.Context,
+    since: Optional[str] = typer.Option(None, help="First incident date shown (included)."),
+    until: Optional[str] = typer.Option(None, help="Last incident date shown (included)."),
+    region: Optional[str] = typer.Option(None),
+    group: Optional[str] = typer.Option(None),
+    circumstance: Optional[str] = typer.Option(None),
+    min_confidence: MinConfidenceOpt = None,
+    unsourced: Annotated[bool, typer.Option("--unsourced", help="Only records that cite no source.")] = False,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+    as_json: JsonShort = False,
+):
+    """The register: current records in date order with running totals of killed and injured.
+
+    --since and --until are both included. Running totals start at the first row shown, so with --since
+    they count from that date, not from the start of the ledger.
+    """
+    from protestlog.reports import register
+
+    filters = make_filters(since, until, region, group, circumstance, min_confidence)
+    filters.unsourced = unsourced
+    fmt_name = chosen_format(fmt, as_json)
+    env = settings(ctx).env
+    as_of = parse_as_of(as_of)
+    with open_ledger(ctx) as ledger:
+        rows = register(ledger, filters, as_of=as_of)
+        if fmt_name in ("table", "markdown"):
+            title = (f"Register {bounds_text(filters)}; running totals from the first row shown"
+                     + (f"; as of {as_of}" if as_of else ""))
+            write_rows(env, rows, LIST_COLUMNS, fmt_name, title=title,
+                       numeric={"id", "killed", "injured", "sources_count", "running_killed", "running_injured"})
+        else:
+            from protestlog.reports import RECORD_COLUMNS
+
+            columns = list(RECORD_COLUMNS) + ["revision", "recorded_at", "recorded_by", "sources_count",
+                                              "running_killed", "running_injured"]
+            write_rows(env, rows, columns, fmt_name)
+
+
+
+# ---- summary -----------------------------------------------------------------
+
+
+@app.command()
+def summary(
+    ctx: typer.Context,
+    since: Optional[str] = typer.Option(None, help="First day counted (included). Default: the earliest record."),
+    until: Optional[str] = typer.Option(None, help="Last day counted (included). Default: today."),
+    by: Period = typer.Option(Period.day, "--by", help="Series period; weeks start on Monday."),
+    window: Optional[int] = typer.Option(None, "--window", min=1, metavar="DAYS",
+                                         help="Days on each side of a milestone. Default: days from --since "
+                                              "to the milestone."),
+    region: Optional[str] = typer.Option(None),
+    group: Optional[str] = typer.Option(None),
+    circumstance: Optional[str] = typer.Option(None),
+    min_confidence: MinConfidenceOpt = None,
+    by_region: bool = typer.Option(False, "--by-region", help="Only the regions, ranked by deaths, with each "
+                                                              "region's share and ISO 3166-2 code."),
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+    as_json: JsonShort = False,
+):
+    """Totals, splits by group, circumstance and region, a series with running totals,
+    and a before/after comparison around every milestone after --since and up to --until.
+
+    --since and --until are both included. The milestone day itself counts in the 'after' window.
+    """
+    filters = make_filters(since, until, region, group, circumstance, min_confidence)
+    with open_ledger(ctx) as ledger:
+        result = summarize(ledger, filters, by=by.value, window=window, as_of=parse_as_of(as_of))
+    from protestlog import views
+
+    render = views.render_regions if by_region else views.render_summary
+    render(settings(ctx).env, result, chosen_format(fmt, as_json))
+
+
+class Metric(str, Enum):
+    killed = "killed"
+    injured = "injured"
+    detained = "detained"
+
+
+@app.command()
+def chart(
+    ctx: typer.Context,
+    since: Optional[str] = typer.Option(None, help="First day charted (included). Default: the earliest record."),
+    until: Optional[str] = typer.Option(None, help="Last day charted (included). Default: today."),
+    by: Period = typer.Option(Period.day, "--by", help="One bar per day, week (from Monday) or month."),
+    metric: Metric = typer.Option(Metric.killed, "--metric", help="What to count: killed, injured, detained."),
+    cumulative: bool = typer.Option(False, "--cumulative", help="Running total from --since instead of "
+                                                                "per-period counts."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write an image instead: FILE.svg or FILE.png (needs "
+                                              "'pip install protestlog[charts]')."),
+    region: Optional[str] = typer.Option(None),
+    min_confidence: MinConfidenceOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the plotted points, milestones and totals as JSON."),
+):
+    """A timeline chart with milestones marked: bars in the terminal, or an SVG/PNG file.
+
+    The chart plots exactly the series 'summary' reports for the same options. --since and
+    --until are both included; with --by week the first and last bars count only the days
+    inside the range.
+    """
+    from protestlog import charts
+
+    fmt = charts.image_format(output) if output else None
+    filters = make_filters(since, until, region, None, None, min_confidence)
+    as_of = parse_as_of(as_of)
+    with open_ledger(ctx) as ledger:
+        result = summarize(ledger, filters, by=by.value, as_of=as_of)
+        milestones = ledger.milestones(as_of)
+    data = charts.timeline(result, milestones, metric=metric.value, cumulative=cumulative)
+    env = settings(ctx).env
+    if output:
+        write_file(output, charts.draw_timeline(data, fmt))
+        env.say(f"wrote {output}: {data['title']}")
+    if as_json:
+        write_json(env, data)
+    elif not output:
+        charts.render_terminal(env, data)
+
+
+class ReportFormat(str, Enum):
+    html = "html"
+    markdown = "markdown"
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    since: Optional[str] = typer.Option(None, help="First incident day reported (included). Default: the earliest "
+                                                   "record."),
+    until: Optional[str] = typer.Option(None, help="Last incident day reported (included). Default: today."),
+    by: Period = typer.Option(Period.week, "--by", help="Period of the timeline chart."),
+    window: Optional[int] = typer.Option(None, "--window", min=1, metavar="DAYS",
+                                         help="Days on each side of a milestone (as in summary)."),
+    region: Optional[str] = typer.Option(None),
+    min_confidence: MinConfidenceOpt = None,
+    title: Optional[str] = typer.Option(None, "--title", help="Page title. Default: 'Casualty report, SINCE to "
+                                                              "UNTIL'."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write the report here (default: standard output)."),
+    fmt: Optional[ReportFormat] = typer.Option(None, "--format", "-f",
+                                               help="html (needs 'pip install protestlog[charts]') or markdown. "
+                                                    "Default: from the --output extension (.md: markdown), else html."),
+    as_of: AsOfOpt = None,
+):
+    """A publishable report: headline totals, before/after each milestone, the timeline, regions,
+    and every incident with its sources as links.
+
+    The ledger must pass 'verify' first. The footer gives the verified head hash and the as-of
+    time (default: when the ledger last changed) with the command that reproduces the report
+    byte for byte. HTML is one self-contained file with no scripts and nothing fetched.
+    """
+    from protestlog import publication
+
+    if fmt is None:
+        fmt = ReportFormat.markdown if output and output.lower().endswith((".md", ".markdown")) else ReportFormat.html
+    filters = make_filters(since, until, region, None, None, min_confidence)
+    with open_ledger(ctx) as ledger:
+        start, end = resolve_range(ledger, filters)
+        built = publication.build(ledger, filters, since=start, until=end, by=by.value, window=window,
+                                  as_of=parse_as_of(as_of), title=title)
+        chunks = publication.to_html(built) if fmt is ReportFormat.html else publication.to_markdown(built)
+        env = settings(ctx).env
+        if output:
+            write_file(output, chunks)  # the incident table streams from the open ledger
+            env.say(f"wrote {output}: {built['summary']['totals']['killed']} killed in "
+                    f"{built['summary']['totals']['records']} records, ledger head {built['head_hash']}")
+        else:
+            env.stdout.writelines(chunks)

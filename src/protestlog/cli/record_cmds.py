@@ -1,0 +1,217 @@
+"""Commands that write or show one record: add, amend, retract, show, sources, source add."""
+
+from typing import Annotated
+
+import typer
+
+from protestlog import dates
+from protestlog.errors import LedgerError, UsageProblem
+from protestlog.output import Env, write_json, write_rows
+
+from protestlog.cli.app import (
+    Format, FormatOpt, JsonShort, LedgerGroup, app, chosen_format, open_ledger, parse_as_of, settings,
+)
+from protestlog.cli.options import (
+    AsOfOpt, ByOpt, CauseOpt, CircumstanceOpt, ConfidenceOpt, DateOpt, DetainedOpt, EndDateOpt,
+    ExternalIdOpt, GroupOpt, InjuredHighOpt, InjuredLowOpt, InjuredOpt, JsonFlag, KilledHighOpt,
+    KilledLowOpt, KilledOpt, MinorsOpt, NoteOpt, PlaceOpt, PrecisionOpt, ProvinceOpt, ReasonOpt, RegionOpt,
+    Text, record_fields,
+)
+
+PROMPTS = {"date": "Date of the incident (e.g. 2023-01-09 or 9 Jan 2023)", "region": "Region",
+           "killed": "Number killed"}
+
+
+@app.command()
+def add(
+    ctx: typer.Context, date: DateOpt = None, end_date: EndDateOpt = None, precision: PrecisionOpt = None,
+    region: RegionOpt = None, province: ProvinceOpt = None, place: PlaceOpt = None, killed: KilledOpt = None,
+    killed_low: KilledLowOpt = None, killed_high: KilledHighOpt = None, injured: InjuredOpt = None,
+    injured_low: InjuredLowOpt = None, injured_high: InjuredHighOpt = None, detained: DetainedOpt = None,
+    group: GroupOpt = None, minors: MinorsOpt = None, circumstance: CircumstanceOpt = None,
+    cause: CauseOpt = None, confidence: ConfidenceOpt = None,
+    source: Annotated[Text, typer.Option("--source", help="Who reported it (e.g. 'Defensoría del Pueblo').")] = None,
+    url: Annotated[Text, typer.Option("--url", help="Public link to the report.")] = None,
+    note: NoteOpt = None, external_id: ExternalIdOpt = None, by: ByOpt = None, as_json: JsonFlag = False,
+):
+    """Record one incident report. Prints the new record's id.
+
+    At a terminal, a missing date, region or killed figure is asked for; in a script
+    it is an error (exit 2), never a prompt that waits.
+    """
+    from protestlog.records import validate
+
+    raw = record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high,
+                        injured, injured_low, injured_high, detained, group, minors, circumstance, cause,
+                        confidence, note, external_id)
+    raw.update({"source": source, "url": url})
+    env = settings(ctx).env
+    for field, question in PROMPTS.items():
+        if raw[field] is None or not str(raw[field]).strip():
+            if not env.stdin_tty:
+                raise UsageProblem(f"--{field} is required (no terminal to ask for it)")
+            raw[field] = typer.prompt(question)
+    record = validate(raw, today=dates.today())
+    with open_ledger(ctx, create=True) as ledger:
+        entry = ledger.add(record, by=by)
+    print_entry(env, entry, as_json)
+
+
+def print_entry(env: Env, entry: dict, as_json: bool):
+    from protestlog.ledger import public_record
+
+    if as_json:
+        write_json(env, public_record(entry) | {"action": entry["action"], "reason": entry["reason"],
+                                                "hash": entry["hash"]})
+    else:
+        print(entry["record_id"], file=env.stdout)
+
+
+
+
+
+@app.command()
+def amend(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or the external id it was imported with.")],
+    reason: ReasonOpt = None,
+    date: DateOpt = None, end_date: EndDateOpt = None, precision: PrecisionOpt = None,
+    region: RegionOpt = None, province: ProvinceOpt = None, place: PlaceOpt = None, killed: KilledOpt = None,
+    killed_low: KilledLowOpt = None, killed_high: KilledHighOpt = None, injured: InjuredOpt = None,
+    injured_low: InjuredLowOpt = None, injured_high: InjuredHighOpt = None, detained: DetainedOpt = None,
+    group: GroupOpt = None, minors: MinorsOpt = None, circumstance: CircumstanceOpt = None,
+    cause: CauseOpt = None, confidence: ConfidenceOpt = None, note: NoteOpt = None,
+    external_id: ExternalIdOpt = None, by: ByOpt = None, as_json: JsonFlag = False,
+):
+    """Correct a record by writing a new revision that supersedes the old one.
+
+    Give only the fields that change; an empty value ('') clears an optional field. The old
+    revision stays in the ledger ('protestlog show ID'). Amending a retracted record restores it.
+    Sources are added with 'protestlog source add'.
+    """
+    from protestlog.corrections import amend as amend_record
+
+    changes = record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high,
+                            injured, injured_low, injured_high, detained, group, minors, circumstance, cause,
+                            confidence, note, external_id)
+    with open_ledger(ctx) as ledger:
+        entry = amend_record(ledger, record, changes, reason=reason, today=dates.today(), by=by)
+    print_entry(settings(ctx).env, entry, as_json)
+
+
+@app.command()
+def retract(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
+    reason: ReasonOpt = None, by: ByOpt = None, as_json: JsonFlag = False,
+):
+    """Withdraw a record (a duplicate, a report proven false) with a new entry.
+
+    It leaves every total and list from then on, and stays visible with its history in
+    'protestlog show ID' and in totals '--as-of' an earlier time.
+    """
+    from protestlog.corrections import retract as retract_record
+
+    with open_ledger(ctx) as ledger:
+        entry = retract_record(ledger, record, reason=reason, by=by)
+    print_entry(settings(ctx).env, entry, as_json)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
+    as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+):
+    """A record with its full history: every revision, who made it, when, why, and what changed.
+
+    --format json gives the record and its history; ndjson, csv, tsv and markdown give the history rows.
+    """
+    from protestlog.corrections import changes_between, find_record
+    from protestlog.ledger import public_record
+
+    env = settings(ctx).env
+    with open_ledger(ctx) as ledger:
+        record_id = find_record(ledger, record)
+        history = ledger.history(record_id, ledger.cut(parse_as_of(as_of)))
+    if not history:
+        raise LedgerError(f"record {record_id} did not exist yet as of {as_of}")
+    revisions, previous = [], None
+    for entry in history:
+        revisions.append({"revision": entry["revision"], "action": entry["action"],
+                          "recorded_at": entry["recorded_at"], "recorded_by": entry["recorded_by"],
+                          "reason": entry["reason"], "changes": changes_between(previous, entry),
+                          "hash": entry["hash"]})
+        previous = entry
+    current = history[-1]
+    shown = {"record": public_record(current), "status": "retracted" if current["action"] == "retract" else "current",
+             "history": revisions}
+    fmt_name = chosen_format(fmt, as_json)
+    if fmt_name == "json":
+        write_json(env, shown)
+        return
+    if fmt_name != "table":
+        write_rows(env, revisions, ["revision", "action", "recorded_at", "recorded_by", "reason", "changes", "hash"],
+                   fmt_name, title=f"History of record {record_id}")
+        return
+    console = env.console()
+    console.print(f"Record {record_id} ({shown['status']}, revision {current['revision']})"
+                  + (f" as of {as_of}" if as_of else ""))
+    fields = [{"field": k, "value": v} for k, v in shown["record"].items() if v not in (None, [], "")]
+    write_rows(env, fields, ["field", "value"], "table")
+    rows = [{**r, "changes": "; ".join(describe_change(k, a, b) for k, (a, b) in r["changes"].items()) or "-"}
+            for r in revisions]
+    write_rows(env, rows, ["revision", "action", "recorded_at", "recorded_by", "reason", "changes"], "table",
+               title="History")
+
+
+def describe_change(field: str, old, new) -> str:
+    if field == "sources":
+        added = [src["name"] for src in new or [] if src not in (old or [])]
+        removed = [src["name"] for src in old or [] if src not in (new or [])]
+        return "sources: " + ", ".join([f"+{n}" for n in added] + [f"-{n}" for n in removed])
+    return f"{field}: {old} → {new}"
+
+
+source_app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, rich_markup_mode=None,
+                         help="Add a source to a record later (a new revision).")
+app.add_typer(source_app, name="source")
+
+
+@app.command()
+def sources(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+    as_json: JsonShort = False,
+):
+    """List the sources a record cites (name, URL, date accessed)."""
+    from protestlog.corrections import find_record
+
+    with open_ledger(ctx) as ledger:
+        record_id = find_record(ledger, record)
+        history = ledger.history(record_id, ledger.cut(parse_as_of(as_of)))
+    if not history:
+        raise LedgerError(f"record {record_id} did not exist yet as of {as_of}")
+    write_rows(settings(ctx).env, history[-1]["sources"], ["name", "url", "accessed"],
+               chosen_format(fmt, as_json), title=f"Sources of record {record_id}")
+
+
+@source_app.command("add")
+def source_add(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
+    name: Annotated[Text, typer.Option("--name", help="Who reported it.")] = None,
+    url: Annotated[Text, typer.Option("--url", help="Public link.")] = None,
+    accessed: Annotated[Text, typer.Option("--accessed", help="When you read it (default today).")] = None,
+    reason: Annotated[Text, typer.Option("--reason", help="Why (default: 'source added: NAME').")] = None,
+    by: ByOpt = None, as_json: JsonFlag = False,
+):
+    """Cite one more source for a record (written as a new revision)."""
+    from protestlog.corrections import add_source
+
+    with open_ledger(ctx) as ledger:
+        entry = add_source(ledger, record, name=name, url=url, accessed=accessed, reason=reason,
+                           today=dates.today(), by=by)
+    print_entry(settings(ctx).env, entry, as_json)
