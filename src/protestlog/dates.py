@@ -11,7 +11,7 @@ import re
 from protestlog.errors import FieldError
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-RELATIVE = {"today": 0, "yesterday": -1}
+RELATIVE = {"today": 0, "hoy": 0, "yesterday": -1, "ayer": -1, "anteayer": -2}
 
 
 def today() -> dt.date:
@@ -23,7 +23,9 @@ def today() -> dt.date:
 
 
 def parse_day(value, field: str = "date", *, today: dt.date, allow_future: bool = False) -> dt.date:
-    """ISO `2023-01-09`, `9 Jan 2023`, `09/01/2023` (day first), `yesterday`."""
+    """ISO `2023-01-09`; day first `09/01/2023`, `9 Jan 2023`, `9 de enero de 2023`, `09-ene-2023`;
+    `today`/`hoy`, `yesterday`/`ayer`. Never month first, never a two-digit year: a date that could
+    be read two ways is refused rather than guessed."""
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
@@ -40,29 +42,12 @@ def parse_day(value, field: str = "date", *, today: dt.date, allow_future: bool 
             except ValueError:
                 raise FieldError(field, value, "not a real calendar date") from None
         else:
-            day = _parse_free(text, field)
+            from protestlog.date_words import read_day  # only when someone types a non-ISO date
+
+            day = read_day(text, field)
     if not allow_future and day > today:
         raise FieldError(field, value, f"is in the future (today is {today.isoformat()})")
     return day
-
-
-def _parse_free(text: str, field: str) -> dt.date:
-    if "\x00" in text or len(text) > 64:
-        raise FieldError(field, text, "cannot be read as a date")
-    from dateutil import parser  # heavy: only when someone types a non-ISO date
-
-    # Parse twice with different defaults: a component the text lacks shows up as a difference,
-    # so "Jan 2023" is refused rather than silently becoming 1 January.
-    try:
-        a = parser.parse(text, dayfirst=True, default=dt.datetime(2000, 1, 1))
-        b = parser.parse(text, dayfirst=True, default=dt.datetime(2001, 2, 2))
-    except (ValueError, OverflowError, parser.ParserError):
-        raise FieldError(field, text, "cannot be read as a date (use YYYY-MM-DD)") from None
-    if a.date() != b.date():
-        raise FieldError(field, text, "needs a day, month and year")
-    if (a.hour, a.minute, a.second) != (0, 0, 0):
-        raise FieldError(field, text, "give a day, not a time")
-    return a.date()
 
 
 def parse_instant(value, field: str = "as-of") -> str:

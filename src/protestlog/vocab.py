@@ -18,6 +18,15 @@ VAGUE_COUNTS = {
     "a dozen": 12,
     "scores": 20,
     "hundreds": 100,
+    # The same words in Spanish, as Peruvian reports write them.
+    "unos pocos": 3,
+    "algunos": 3,
+    "varios": 3,
+    "decenas": 10,
+    "docenas": 12,
+    "una docena": 12,
+    "cientos": 100,
+    "centenares": 100,
 }
 
 # A short form a person may type for each circumstance.
@@ -27,21 +36,52 @@ CIRCUMSTANCE_ALIASES = {
 }
 
 
+# Spanish, as Peruvian sources and recorders write it (matched without case or accents); the
+# ledger stores the canonical English term, so totals never split by language.
+SPANISH = {
+    GROUPS: {"civil": "civilian", "civiles": "civilian", "policia": "police", "policias": "police",
+             "militar": "military", "militares": "military", "desconocido": "unknown"},
+    CIRCUMSTANCES: {"enfrentamiento": "clash with security forces",
+                    "enfrentamiento con fuerzas de seguridad": "clash with security forces",
+                    "enfrentamiento con las fuerzas del orden": "clash with security forces",
+                    "bloqueo": "blockade-related accident", "accidente por bloqueo": "blockade-related accident",
+                    "otro": "other", "otra": "other"},
+    CAUSES: {"arma de fuego": "firearm", "proyectil de arma de fuego": "firearm", "perdigones": "pellets",
+             "perdigon": "pellets", "gas lacrimogeno": "tear gas", "bomba lacrimogena": "tear gas",
+             "objeto contundente": "blunt force", "golpe": "blunt force", "quemaduras": "burns",
+             "vehiculo": "vehicle", "atropello": "vehicle", "otro": "other", "otra": "other",
+             "desconocido": "unknown", "desconocida": "unknown"},
+    CONFIDENCE: {"confirmado": "confirmed", "confirmada": "confirmed", "probable": "probable",
+                 "no verificado": "unverified", "no verificada": "unverified", "sin verificar": "unverified",
+                 "disputado": "contested", "disputada": "contested", "cuestionado": "contested"},
+    PRECISIONS: {"dia": "day", "semana": "week", "mes": "month"},
+}
+
+
 def choose(field: str, value: str, allowed, aliases=None):
-    """Match a value case-insensitively against a vocabulary, or raise naming the choices."""
+    """Match a value against a vocabulary (case, accents, `-`/`_` ignored; Spanish accepted),
+    or raise naming the choices."""
     from protestlog.errors import FieldError
 
     found = _match(str(value), allowed, tuple(sorted(aliases.items())) if aliases else ())
     if found is None:
-        raise FieldError(field, value, "must be one of: " + ", ".join(allowed))
+        raise FieldError(field, value, "must be one of: " + ", ".join(allowed) + " (or the Spanish term)"
+                         * (allowed in SPANISH))
     return found
+
+
+def fold(value: str) -> str:
+    import unicodedata
+
+    bare = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
+    return " ".join(bare.casefold().replace("_", " ").replace("-", " ").split())
 
 
 @lru_cache(maxsize=4096)
 def _match(value: str, allowed: tuple, aliases: tuple) -> str | None:
     """Cached: an import repeats the same few values on every row."""
-    key = " ".join(value.strip().lower().replace("_", " ").replace("-", " ").split())
+    key = fold(value)
     for option in allowed:
         if key == option.replace("-", " "):
             return option
-    return dict(aliases).get(key)
+    return dict(aliases).get(key) or SPANISH.get(allowed, {}).get(key)

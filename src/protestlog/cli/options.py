@@ -5,8 +5,9 @@ from typing import Annotated, Optional
 import typer
 
 Text = Optional[str]
-DateOpt = Annotated[Text, typer.Option("--date", help="Incident date: 2023-01-09, '9 Jan 2023', 09/01/2023 "
-                                                      "(day first) or 'yesterday'. Not in the future.")]
+DateOpt = Annotated[Text, typer.Option("--date", help="Incident date: 2023-01-09, 09/01/2023 (day first), "
+                                                      "'9 de enero de 2023', '9 ene 2023', '9 Jan 2023', hoy, "
+                                                      "ayer. Not in the future.")]
 EndDateOpt = Annotated[Text, typer.Option("--end-date", help="Last day, when a report gives a span.")]
 PrecisionOpt = Annotated[Text, typer.Option("--precision", help="How exact the date is: day, week, month.")]
 RegionOpt = Annotated[Text, typer.Option("--region", help="Region of Peru; case and accents ignored (apurimac).")]
