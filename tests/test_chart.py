@@ -9,7 +9,7 @@ import pytest
 from conftest import distinct_sources, random_incidents, snapshot, without_matplotlib
 
 RANGE = ("--since", "2022-12-07", "--until", "2023-01-10")
-ROW = re.compile(r"^(\d{4}-\d{2}-\d{2})  (#*) +(\d+)(?:  (.*))?$")
+ROW = re.compile(r"^(\d{4}-\d{2}-\d{2})  (#*) +(\d+|no data)(?:  (.*))?$")
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def plotted_rows(text: str) -> list[tuple[str, int, int, str]]:
     for line in text.splitlines():
         m = ROW.match(line)
         if m:
-            rows.append((m[1], len(m[2]), int(m[3]), m[4] or ""))
+            rows.append((m[1], len(m[2]), None if m[3] == "no data" else int(m[3]), m[4] or ""))
     return rows
 
 
@@ -48,7 +48,8 @@ def test_chart_plots_summary_series(cli, busy, by, metric, cumulative):
     assert [(start, value) for start, _, value, _ in rows] == expected
     # Bars are proportional: the longest bar is the largest value, and a zero has no bar.
     longest = max(bar for _, bar, _, _ in rows)
-    assert all(bar == longest for _, bar, value, _ in rows if value == max(v for _, v in expected))
+    assert all(bar == longest for _, bar, value, _ in rows if value == max(v or 0 for _, v in expected))
+    assert all(bar == 0 for _, bar, value, _ in rows if value is None)  # no data: no bar, and it says so
     assert all(bar == 0 for _, bar, value, _ in rows if value == 0)
 
 

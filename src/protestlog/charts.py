@@ -11,6 +11,7 @@ from protestlog.errors import LedgerError
 
 NOUNS = {"killed": "People killed", "injured": "People injured", "detained": "People detained"}
 IMAGE_FORMATS = ("svg", "png")
+NO_DATA = "no data"
 
 
 class MissingExtra(LedgerError):
@@ -27,12 +28,16 @@ def timeline(s: dict, milestones: list[dict], *, metric: str = "killed", cumulat
     key = f"cumulative_{metric}" if cumulative else metric
     reported_in = t["records"] if metric == "killed" else t[f"{metric}_reported_in"]
     per = "cumulative" if cumulative else f"per {r['by']}"
+    total = "unknown (no record gives it)" if t[metric] is None else t[metric]
     return {
-        "title": f"{NOUNS[metric]}, {per}, {r['since']} to {r['until']} (both days included): total {t[metric]}",
+        "title": f"{NOUNS[metric]}, {per}, {r['since']} to {r['until']} (both days included): total {total}",
         "metric": metric, "cumulative": cumulative, "range": r, "as_of": s["as_of"], "ledger": s["ledger"],
         "total": t[metric], "records": t["records"], "sources": t["distinct_sources"],
         "reported_in": reported_in,
-        "points": [{"start": p["start"], "end": p["end"], "value": p[key]} for p in s["series"]],
+        # value is null where no record in the period (or, cumulative, up to it) gives the figure: no data.
+        "points": [{"start": p["start"], "end": p["end"], "value": p[key],
+                    "reported_in": p["records"] if metric == "killed" else p[f"{metric}_reported_in"]}
+                   for p in s["series"]],
         "milestones": [{"date": m["date"], "label": m["label"]} for m in milestones
                        if r["since"] <= m["date"] <= r["until"]],
         "source_line": source_line(t["records"], t["distinct_sources"]),
@@ -49,7 +54,7 @@ def coverage_note(data: dict) -> str | None:
     if data["reported_in"] == data["records"]:
         return None
     return (f"{data['metric']} is given in {data['reported_in']} of {data['records']} records; "
-            f"the others count as 0 here, not as known zeros")
+            f"the bars add up only those, and a period where no record gives it shows no data")
 
 
 def _milestones_in(point: dict, milestones: list[dict]) -> list[dict]:
@@ -71,9 +76,10 @@ def render_terminal(env, data: dict):
     labels = {p["start"]: "; ".join(f"<- {m['date']} {m['label']}" for m in _milestones_in(p, data["milestones"]))
               for p in data["points"]}
     label_width = min(40, max(map(len, labels.values()), default=0))
-    value_width = max((len(str(p["value"])) for p in data["points"]), default=1)
+    shown = {p["start"]: NO_DATA if p["value"] is None else str(p["value"]) for p in data["points"]}
+    value_width = max(map(len, shown.values()), default=1)
     bar_width = max(10, min(50, width - 10 - value_width - label_width - 8))
-    top = max((p["value"] for p in data["points"]), default=0) or 1
+    top = max((p["value"] or 0 for p in data["points"]), default=0) or 1
 
     table = Table(box=None, pad_edge=False, show_header=False, show_edge=False)
     table.add_column("period", no_wrap=True)
@@ -81,11 +87,13 @@ def render_terminal(env, data: dict):
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("milestone", overflow="fold")
     for p in data["points"]:
-        if env.stdout_tty:
+        if p["value"] is None:
+            bar = Text("")
+        elif env.stdout_tty:
             bar = Bar(top, 0, p["value"], width=bar_width, color="red")
         else:
             bar = Text("#" * round(p["value"] / top * bar_width))
-        table.add_row(p["start"], bar, str(p["value"]), labels[p["start"]])
+        table.add_row(p["start"], bar, shown[p["start"]], labels[p["start"]])
     note = coverage_note(data)
     lines = [data["title"], table, data["source_line"]] + ([f"Note: {note}."] if note else [])
     if env.stdout_tty:
@@ -153,9 +161,17 @@ def draw_timeline(data: dict, fmt: str):
     starts = [max(day(p["start"]), since) for p in data["points"]]
     widths = [(min(day(p["end"]), until) - start).days + 1 for p, start in zip(data["points"], starts)]
     values = [p["value"] for p in data["points"]]
-    ax.bar(starts, values, width=[w * 0.9 if w > 1 else 0.8 for w in widths], align="edge",
+    known = [i for i, v in enumerate(values) if v is not None]
+    ax.bar([starts[i] for i in known], [values[i] for i in known],
+           width=[widths[i] * 0.9 if widths[i] > 1 else 0.8 for i in known], align="edge",
            color="#d6604d" if data["cumulative"] else "#b2182b")
-    top = max(values, default=0) or 1
+    top = max((v for v in values if v is not None), default=0) or 1
+    for i, v in enumerate(values):  # unknown is not zero: a hatched "no data" band, not an empty bar
+        if v is None:
+            ax.axvspan(starts[i], starts[i] + dt.timedelta(days=widths[i]), color="#eeeeee", hatch="//",
+                       ec="#bbbbbb", lw=0, label=NO_DATA if i == values.index(None) else None)
+    if None in values:
+        ax.legend(loc="upper right", fontsize=8, frameon=False)
     for i, m in enumerate(data["milestones"]):
         x = day(m["date"])
         ax.axvline(x, color="#333333", linestyle="--", linewidth=1)

@@ -14,7 +14,10 @@ from protestlog import charts, reports
 from protestlog.errors import LedgerError
 from protestlog.output import Env
 from protestlog.verify import verify
-from protestlog.views import MILESTONE_COLUMNS, NOTE, fmt_range, given_in, milestone_rows, region_rows
+from protestlog.views import (
+    MILESTONE_COLUMNS, NOTE, SENSITIVITY_COLUMNS, SENSITIVITY_NOTE, fmt_range, given_in, milestone_details,
+    milestone_rows, region_rows, sensitivity_rows,
+)
 
 SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)  # only web links become links
 INCIDENT_COLUMNS = ["id", "date", "region", "place", "killed", "group", "circumstance", "confidence", "sources"]
@@ -30,7 +33,8 @@ def build(ledger, filters, *, since, until, by: str = "week", as_of: str | None 
     if checked["entries"] == 0:
         raise LedgerError("the ledger is empty; there is nothing to report")
     as_of = as_of or ledger.state_time()
-    s = reports.summary(ledger, since=since, until=until, by=by, window=window, filters=filters, as_of=as_of)
+    s = reports.summary(ledger, since=since, until=until, by=by, window=window, filters=filters, as_of=as_of,
+                        sensitivity=True)
     if not s["ledger"]["entries"]:
         raise LedgerError(f"nothing was recorded yet as of {as_of}; there is nothing to report")
     # Read lazily while the ledger is open, so memory does not grow with the incident table.
@@ -59,10 +63,17 @@ def headline(report: dict) -> list[tuple[str, str]]:
     t = report["summary"]["totals"]
     return [("People killed", fmt_range(t["killed_range"], t["killed"])),
             ("of whom minors", given_in(t, "minors", str(t["minors_killed"]))),
-            ("People injured", given_in(t, "injured", str(t["injured"]))),
+            ("People injured", given_in(t, "injured", fmt_range(t["injured_range"], t["injured"]))),
             ("People detained", given_in(t, "detained", str(t["detained"]))),
             ("Incident records", str(t["records"])), ("Distinct sources", str(t["distinct_sources"])),
             ("Records without a source", str(t["unsourced_records"]))]
+
+
+def caveat_paragraph(m: dict) -> str:
+    """The caveats of one milestone as one paragraph a reader cannot miss."""
+    if not m["caveats"]:
+        return f"{m['date']} {m['label']}: no caveat applies (see the method notes in the README)."
+    return f"{m['date']} {m['label']}: " + " ".join(c[0].upper() + c[1:] + "." for c in m["caveats"])
 
 
 def killed_text(rec: dict) -> str:
@@ -163,15 +174,21 @@ def to_html(report: dict):
     rows = milestone_rows(s)
     if rows:
         parts.append(_table(MILESTONE_COLUMNS, [[_e(row[c]) for c in MILESTONE_COLUMNS] for row in rows],
-                            {"rate_ratio", "straddling"}, NOTE))
+                         {"ratio"}, NOTE))
+        parts += [f"<p>{_e(line)}</p>" for m in s["milestones"] for line in milestone_details(m)[:1]]
+        parts.append("<h3>Caveats</h3>")
+        parts += [f"<p>{_e(caveat_paragraph(m))}</p>" for m in s["milestones"]]
+        parts += ["<h3>Sensitivity</h3>",
+                  _table(SENSITIVITY_COLUMNS, [[_e(row[c]) for c in SENSITIVITY_COLUMNS] for row in sensitivity_rows(s)],
+                         {"ratio", "moved"}, SENSITIVITY_NOTE)]
     else:
         parts.append("<p>No milestone falls after the first day of the range.</p>")
     t = report["timeline"]
     parts += ["<h2>Timeline</h2>", _inline_svg(charts.draw_timeline(t, "svg"), t["title"], "timeline"),
               "<details><summary>The figures plotted</summary>",
-              _table(["start", "end", "killed", "cumulative"],
-                     [[_e(p["start"]), _e(p["end"]), _e(p["killed"]), _e(p["cumulative_killed"])]
-                      for p in s["series"]], {"killed", "cumulative"}),
+              _table(["start", "end", "records", "killed", "cumulative"],
+                     [[_e(p["clipped_start"]), _e(p["clipped_end"]), _e(p["records"]), _e(p["killed"]),
+                       _e(p["cumulative_killed"])] for p in s["series"]], {"records", "killed", "cumulative"}),
               "</details>",
               "<h2>By region</h2>"]
     if any(row["killed"] for row in report["regions"]):
@@ -231,7 +248,13 @@ def to_markdown(report: dict):
     rows = milestone_rows(s)
     if rows:
         out += [_md_table(MILESTONE_COLUMNS, [[_md_text(row[c]) for c in MILESTONE_COLUMNS] for row in rows],
-                          {"rate_ratio", "straddling"}), NOTE, ""]
+                          {"ratio"}), _md_text(NOTE), ""]
+        out += [_md_text(line) + "\n" for m in s["milestones"] for line in milestone_details(m)[:1]]
+        out += ["### Caveats", ""] + [_md_text(caveat_paragraph(m)) + "\n" for m in s["milestones"]]
+        out += ["### Sensitivity", "",
+                _md_table(SENSITIVITY_COLUMNS, [[_md_text(row[c]) for c in SENSITIVITY_COLUMNS]
+                                                for row in sensitivity_rows(s)], {"ratio", "moved"}),
+                _md_text(SENSITIVITY_NOTE), ""]
     else:
         out += ["No milestone falls after the first day of the range.", ""]
     out += ["## Timeline", "", "```text", buffer.getvalue().rstrip("\n"), "```", "", "## By region", "",

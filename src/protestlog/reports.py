@@ -6,9 +6,9 @@ with the number of records. Date bounds are inclusive at both ends everywhere.
 
 import datetime as dt
 
+from protestlog import comparison
 from protestlog.ledger import Ledger, public_record, row_to_entry
 from protestlog.records import FIELDS
-from protestlog.stats import rate_ratio
 from protestlog.vocab import CONFIDENCE
 
 
@@ -50,7 +50,8 @@ def register(ledger: Ledger, filters: Filters, *, as_of: str | None = None):
     """Current records in date order with running totals of killed and injured, from the first row shown."""
     base, params = ledger.current_sql(ledger.cut(as_of))
     where, fparams = filters.where()
-    sql = (f"SELECT *, SUM(killed) OVER w AS running_killed, SUM(COALESCE(injured, 0)) OVER w AS running_injured "
+    # SUM over nulls is null: the running injured total stays unknown until a record gives a figure.
+    sql = (f"SELECT *, SUM(killed) OVER w AS running_killed, SUM(injured) OVER w AS running_injured "
            f"FROM ({base}){where} WINDOW w AS (ORDER BY date, record_id ROWS UNBOUNDED PRECEDING) "
            f"ORDER BY date, record_id")
     for row in ledger.db.execute(sql, params + fparams):
@@ -78,7 +79,7 @@ def _next_period(start: dt.date, by: str) -> dt.date:
 
 
 def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", window: int | None = None,
-            filters: Filters | None = None, as_of: str | None = None) -> dict:
+            filters: Filters | None = None, as_of: str | None = None, sensitivity: bool = False) -> dict:
     """Totals, splits, a series with running totals, and before/after comparisons around milestones.
 
     One aggregate query reads the records once, grouped by day, span end, region, victim group
@@ -112,9 +113,13 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     totals["distinct_sources"] = ledger.db.execute(
         f"SELECT COUNT(DISTINCT COALESCE(json_extract(s.value, '$.url'), json_extract(s.value, '$.name'))) "
         f"FROM (SELECT sources FROM ({base}){where}) AS r, json_each(r.sources) AS s", params + fparams).fetchone()[0]
-    # Unknown is not zero: say how many records gave each optional figure at all.
-    for field, key in (("injured", "injured_n"), ("detained", "detained_n"), ("minors", "minors_n")):
+    # Unknown is not zero: say how many records gave each optional figure at all, and when none did
+    # the figure is null.
+    for field, key, total in (("injured", "injured_n", "injured"), ("detained", "detained_n", "detained"),
+                              ("minors", "minors_n", "minors_killed")):
         totals[f"{field}_reported_in"] = add(groups, key)
+        if not totals[f"{field}_reported_in"]:
+            totals[total] = None
     # A range is reported only where some record carries one; otherwise low = best = high says nothing.
     totals["killed_range"] = ([add(groups, "killed_low"), add(groups, "killed_high")]
                               if add(groups, "killed_ranged") else None)
@@ -136,32 +141,24 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
 
     daily: dict[str, list[int]] = {}
     for r in groups:
-        day = daily.setdefault(r["date"], [0, 0, 0, 0])
+        day = daily.setdefault(r["date"], [0, 0, 0, 0, 0, 0])
         day[0] += r["killed"] or 0
         day[1] += r["injured"] or 0
         day[2] += r["records"]
         day[3] += r["detained"] or 0
+        day[4] += r["injured_n"]
+        day[5] += r["detained_n"]
 
-    series, running = [], [0, 0, 0]
-    start = _period_start(since, by)
-    while start <= until:
-        end = _next_period(start, by) - dt.timedelta(days=1)
-        killed = injured = detained = 0
-        day = max(start, since)
-        while day <= min(end, until):
-            k, i, _, d = daily.get(day.isoformat(), (0, 0, 0, 0))
-            killed, injured, detained = killed + k, injured + i, detained + d
-            day += dt.timedelta(days=1)
-        running = [running[0] + killed, running[1] + injured, running[2] + detained]
-        series.append({"start": start.isoformat(), "end": end.isoformat(), "killed": killed,
-                       "cumulative_killed": running[0], "injured": injured, "cumulative_injured": running[1],
-                       "detained": detained, "cumulative_detained": running[2]})
-        start = _next_period(start, by)
-
-    milestones = [compare_milestone(m, since=since, until=until, window=window, daily=daily, groups=groups)
-                  for m in ledger.milestones(as_of)
-                  if since < dt.date.fromisoformat(m["date"]) <= until]
+    series = list(_series(daily, since, until, by))
+    in_range = [m for m in ledger.milestones(as_of) if since < dt.date.fromisoformat(m["date"]) <= until]
+    units = comparison.load_units(ledger, base, params, filters) if in_range else []
+    milestones = [comparison.compare(m, since=since, until=until, window=window, units=units,
+                                     min_confidence=filters.min_confidence) for m in in_range]
     head = ledger.head()
+    extra = {}
+    if sensitivity:
+        extra["sensitivity"] = [row for m in in_range for row in comparison.sensitivity(
+            m, since=since, until=until, window=window, units=units, min_confidence=filters.min_confidence)]
     return {
         "range": {"since": since.isoformat(), "until": until.isoformat(), "inclusive": True, "by": by},
         "as_of": as_of,
@@ -173,7 +170,7 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
         "by_region": split("region"),
         "series": series,
         "milestones": milestones,
-    }
+    } | extra
 
 
 def _hash_at(ledger: Ledger, cut: int | None) -> str | None:
@@ -182,51 +179,36 @@ def _hash_at(ledger: Ledger, cut: int | None) -> str | None:
     return row[0] if row else None
 
 
-def compare_milestone(milestone: dict, *, since: dt.date, until: dt.date, window: int | None, daily: dict,
-                      groups: list[dict]) -> dict:
-    """Equal windows either side of a milestone. The milestone day itself is the first day *after*.
+def _series(daily: dict, since: dt.date, until: dt.date, by: str):
+    """One row per calendar period with its days inside the range (clipped_start..clipped_end).
 
-    before = [M - w, M - 1], after = [M, M + w - 1], both clipped to [since, until]; w defaults
-    to the days from --since to the milestone. Per-day rates use the days each side really has.
+    injured and detained are null in a period where no record gives them, and their running
+    totals stay null until some record has; killed is required on every record, so 0 is known.
     """
-    day = dt.date.fromisoformat(milestone["date"])
-    w = window if window is not None else (day - since).days
-    before_lo, before_hi = max(day - dt.timedelta(days=w), since), day - dt.timedelta(days=1)
-    after_lo, after_hi = day, min(day + dt.timedelta(days=w - 1), until)
-
-    def side(lo: dt.date, hi: dt.date) -> dict:
-        days = max((hi - lo).days + 1, 0)
-        lo_s, hi_s = lo.isoformat(), hi.isoformat()
-        killed = injured = records = 0
-        for date, (k, i, n, _) in daily.items():
-            if lo_s <= date <= hi_s:
-                killed, injured, records = killed + k, injured + i, records + n
-        return {"start": lo_s, "end": hi_s, "days": days, "killed": killed, "injured": injured,
-                "records": records, "killed_per_day": round(killed / days, 4) if days else None}
-
-    before, after = side(before_lo, before_hi), side(after_lo, after_hi)
-    # Deaths in records whose date span crosses the milestone: counted at their start (before),
-    # but could belong after. The comparison could move by this much.
-    m = day.isoformat()
-    crossing = [g for g in groups if g["date"] < m and g["end_date"] and g["end_date"] >= m]
-    ratio = rate_ratio(after["killed"], after["days"], before["killed"], before["days"])
-    change = after["killed"] - before["killed"]
-    return {
-        "date": milestone["date"], "label": milestone["label"], "window_days": w,
-        "before": before, "after": after,
-        "change": {"killed": change,
-                   "relative": round(change / before["killed"], 4) if before["killed"] else None,
-                   "killed_per_day": (round(after["killed_per_day"] - before["killed_per_day"], 4)
-                                      if after["days"] and before["days"] else None)},
-        "rate_ratio": _round(ratio["rate_ratio"]),
-        "rate_ratio_ci95": [_round(ratio["ci_low"]), _round(ratio["ci_high"])],
-        "straddling": {"records": sum(g["records"] for g in crossing),
-                       "killed": sum(g["killed"] or 0 for g in crossing)},
-    }
-
-
-def _round(x):
-    return None if x is None else round(x, 4)
+    running = [0, None, None]
+    start = _period_start(since, by)
+    while start <= until:
+        end = _next_period(start, by) - dt.timedelta(days=1)
+        first, last = max(start, since), min(end, until)
+        killed = injured = detained = injured_n = detained_n = records = 0
+        day = first
+        while day <= last:
+            k, i, n, d, i_n, d_n = daily.get(day.isoformat(), (0, 0, 0, 0, 0, 0))
+            killed, injured, detained, records = killed + k, injured + i, detained + d, records + n
+            injured_n, detained_n = injured_n + i_n, detained_n + d_n
+            day += dt.timedelta(days=1)
+        running[0] += killed
+        if injured_n:
+            running[1] = (running[1] or 0) + injured
+        if detained_n:
+            running[2] = (running[2] or 0) + detained
+        yield {"start": start.isoformat(), "end": end.isoformat(), "killed": killed,
+               "cumulative_killed": running[0], "injured": injured if injured_n else None,
+               "cumulative_injured": running[1], "detained": detained if detained_n else None,
+               "cumulative_detained": running[2], "clipped_start": first.isoformat(),
+               "clipped_end": last.isoformat(), "days": (last - first).days + 1, "records": records,
+               "injured_reported_in": injured_n, "detained_reported_in": detained_n}
+        start = _next_period(start, by)
 
 
 RECORD_COLUMNS = ("id",) + FIELDS

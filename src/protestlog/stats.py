@@ -69,14 +69,17 @@ def _bisect(f, lo: float = 0.0, hi: float = 1.0, steps: int = 100) -> float:
     return (lo + hi) / 2
 
 
-def clopper_pearson(a: int, n: int, alpha_tail: float = Z95_TAIL) -> tuple[float, float]:
-    """Exact 95% bounds for a binomial proportion with a successes in n trials."""
-    lower = 0.0 if a == 0 else _bisect(lambda p: alpha_tail - (1 - binom_cdf(a - 1, n, p)))
-    upper = 1.0 if a == n else _bisect(lambda p: binom_cdf(a, n, p) - alpha_tail)
+def clopper_pearson(a: float, n: float, alpha_tail: float = Z95_TAIL) -> tuple[float, float]:
+    """Exact 95% bounds for a binomial proportion with a successes in n trials.
+
+    Written with the beta form (P(X >= a) = I_p(a, n - a + 1)), which also takes the
+    fractional counts of spans spread over their days (an approximation there)."""
+    lower = 0.0 if a <= 0 else _bisect(lambda p: alpha_tail - betainc(a, n - a + 1, p))
+    upper = 1.0 if a >= n else _bisect(lambda p: (1 - alpha_tail) - betainc(a + 1, n - a, p))
     return lower, upper
 
 
-def rate_ratio(after: int, after_days: int, before: int, before_days: int) -> dict:
+def rate_ratio(after: float, after_days: int, before: float, before_days: int) -> dict:
     """Rate ratio after/before with an exact conditional 95% CI; None where undefined."""
     out = {"rate_ratio": None, "ci_low": None, "ci_high": None}
     if after_days <= 0 or before_days <= 0:
@@ -94,4 +97,67 @@ def rate_ratio(after: int, after_days: int, before: int, before_days: int) -> di
 
     out["ci_low"] = to_ratio(p_low)
     out["ci_high"] = to_ratio(p_high)  # None means unbounded above (no deaths before)
+    return out
+
+
+Z95 = 1.959963984540054  # two-sided 95% normal quantile
+MIN_INCIDENTS = 2  # the clustered interval needs at least this many fatal incidents on each side
+
+
+def sig_round(x: float | None, decimals: int = 4, digits: int = 3) -> float | None:
+    """Round to `decimals` places but never below `digits` significant digits, so a small ratio is
+    never printed as 0; None (undefined) stays None."""
+    if x is None or x == 0 or math.isinf(x) or math.isnan(x):
+        return None if x is None or math.isnan(x) else x
+    return round(x, max(decimals, digits - 1 - math.floor(math.log10(abs(x)))))
+
+
+def compound_poisson(after: float, after_sq: float, after_incidents: int, after_days: int,
+                     before: float, before_sq: float, before_incidents: int, before_days: int) -> dict:
+    """95% interval for the deaths rate ratio with incidents, not deaths, as the independent events.
+
+    Incidents arrive as a Poisson process and each brings its own number of deaths (compound
+    Poisson), so Var(deaths) is estimated by the sum of squared incident sizes. The interval is
+    Wald on log(RR): se^2 = sum(x_after^2)/after^2 + sum(x_before^2)/before^2. With equal-sized
+    incidents of one death it is the usual Poisson Wald interval. Needs at least MIN_INCIDENTS
+    fatal incidents each side; otherwise `note` says why there is no number.
+    """
+    out = {"ci_low": None, "ci_high": None, "method": "incident-level compound Poisson (log-scale Wald)",
+           "note": None}
+    if after_days <= 0 or before_days <= 0:
+        out["note"] = "a window has no days"
+    elif min(after_incidents, before_incidents) < MIN_INCIDENTS or after <= 0 or before <= 0:
+        out["note"] = f"too few incidents (fewer than {MIN_INCIDENTS} with deaths on a side)"
+    else:
+        ratio = (after / after_days) / (before / before_days)
+        se = math.sqrt(after_sq / after ** 2 + before_sq / before ** 2)
+        out["ci_low"], out["ci_high"] = ratio * math.exp(-Z95 * se), ratio * math.exp(Z95 * se)
+    return out
+
+
+def pearson_dispersion(before_daily: list[float], after_daily: list[float]) -> float | None:
+    """Pearson chi-square / degrees of freedom of daily deaths around each side's own mean.
+
+    This is the quasi-Poisson scale of a Poisson model with one rate before and one after:
+    1 for Poisson counts, larger when deaths come in clusters. None when a side has no
+    deaths (its mean is 0) or there are fewer than 3 days."""
+    days = len(before_daily) + len(after_daily)
+    if days < 3 or sum(before_daily) <= 0 or sum(after_daily) <= 0:
+        return None
+    chi2 = 0.0
+    for daily in (before_daily, after_daily):
+        mean = sum(daily) / len(daily)
+        chi2 += sum((y - mean) ** 2 for y in daily) / mean
+    return chi2 / (days - 2)
+
+
+def quasi_poisson(after: float, after_days: int, before: float, before_days: int,
+                  dispersion: float | None) -> dict:
+    """Wald interval on log(RR) with the Poisson variance scaled by the Pearson dispersion."""
+    out = {"ci_low": None, "ci_high": None, "method": "quasi-Poisson on daily deaths (log-scale Wald)"}
+    if dispersion is None or after <= 0 or before <= 0 or after_days <= 0 or before_days <= 0:
+        return out
+    ratio = (after / after_days) / (before / before_days)
+    se = math.sqrt(dispersion * (1 / after + 1 / before))
+    out["ci_low"], out["ci_high"] = ratio * math.exp(-Z95 * se), ratio * math.exp(Z95 * se)
     return out

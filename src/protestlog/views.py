@@ -7,7 +7,7 @@ ledger state (entries, head hash, as-of) it was computed from.
 from protestlog.output import Env, write_json, write_rows
 
 SPLIT_COLUMNS = ["name", "records", "killed", "injured"]
-SERIES_COLUMNS = ["start", "end", "killed", "cumulative_killed", "injured", "cumulative_injured"]
+SERIES_COLUMNS = ["start", "end", "records", "killed", "cumulative_killed", "injured", "cumulative_injured"]
 NUMERIC = {"records", "killed", "injured", "cumulative_killed", "cumulative_injured", "days",
            "killed_per_day"}
 
@@ -21,35 +21,107 @@ def header(s: dict, *, period: bool = True) -> str:
 
 
 def fmt_range(value, best):
+    if best is None:
+        return "unknown"
     return f"{best}" if not value else f"{best} (range {value[0]}–{value[1]})"
 
 
 def given_in(t: dict, field: str, text: str) -> str:
     """Unknown is not zero: say how many records gave an optional figure, when not all did."""
     n, given = t["records"], t[f"{field}_reported_in"]
+    text = "unknown" if text in (None, "None") else text
     return text if given == n else f"{text} (given in {given} of {n} records)"
 
 
+def sig(x, unbounded: str = "n/a") -> str:
+    """A ratio or bound with 3 significant digits; None is said in words, never as 0."""
+    if x is None:
+        return unbounded
+    return f"{x:#.3g}".rstrip(".") if abs(x) < 1000 else f"{x:,.0f}"  # '#' keeps 0.210, not 0.21
+
+
+def interval(lo, hi) -> str:
+    return f"{sig(lo)}–{sig(hi, '∞')}"
+
+
+def _count(x) -> str:
+    return str(x) if isinstance(x, int) or float(x).is_integer() else f"{x:.3g}"
+
+
+def _change(m: dict, measure: str) -> str:
+    """Counts when both windows have the same days; otherwise per-day rates, and it says so."""
+    b, a = m["before"], m["after"]
+    key = "killed" if measure == "deaths" else "records"
+    if m["change"]["basis"] == "count":
+        diff = a[key] - b[key]
+        rel = f" ({diff / b[key]:+.0%})" if b[key] else ""
+        return f"{_count(diff) if diff < 0 else '+' + _count(diff)}{rel}"
+    rate_b, rate_a = b[key] / b["days"], a[key] / a["days"]
+    rel = f" ({rate_a / rate_b - 1:+.0%})" if rate_b else ""
+    return f"{rate_a - rate_b:+.3g}/day{rel}"
+
+
 def milestone_rows(s: dict) -> list[dict]:
+    """Two rows per milestone: deaths, then incidents, side by side."""
     rows = []
     for m in s["milestones"]:
-        lo, hi = m["rate_ratio_ci95"]
-        rows.append({
-            "date": m["date"], "label": m["label"],
-            "before": f"{m['before']['killed']} in {m['before']['days']}d ({m['before']['start']}–{m['before']['end']})",
-            "after": f"{m['after']['killed']} in {m['after']['days']}d ({m['after']['start']}–{m['after']['end']})",
-            "change": f"{m['change']['killed']:+d}" + (f" ({m['change']['relative']:+.0%})"
-                                                       if m["change"]["relative"] is not None else ""),
-            "rate_ratio": "n/a" if m["rate_ratio"] is None else f"{m['rate_ratio']:.2f}",
-            "95% CI": f"{'n/a' if lo is None else f'{lo:.2f}'}–{'∞' if hi is None else f'{hi:.2f}'}",
-            "straddling": m["straddling"]["killed"],
-        })
+        b, a = m["before"], m["after"]
+        irr, clustered = m["incident_rate_ratio"], m["rate_ratio_clustered"]
+        rows.append({"milestone": f"{m['date']} {m['label']}", "measure": "deaths",
+                     "before": f"{_count(b['killed'])} in {b['days']}d", "after": f"{_count(a['killed'])} in {a['days']}d",
+                     "change": _change(m, "deaths"), "ratio": sig(m["rate_ratio"]),
+                     "exact 95% CI": interval(*m["rate_ratio_ci95"]) if a["killed"] + b["killed"] else "n/a",
+                     "clustered 95% CI": (interval(clustered["ci_low"], clustered["ci_high"])
+                                          if clustered["note"] is None else clustered["note"].split(" (")[0])})
+        rows.append({"milestone": "", "measure": "incidents",
+                     "before": f"{b['records']} in {b['days']}d", "after": f"{a['records']} in {a['days']}d",
+                     "change": _change(m, "incidents"), "ratio": sig(irr["estimate"]),
+                     "exact 95% CI": interval(irr["ci_low"], irr["ci_high"]) if a["records"] + b["records"] else "n/a",
+                     "clustered 95% CI": "not needed"})
     return rows
 
 
-MILESTONE_COLUMNS = ["date", "label", "before", "after", "change", "rate_ratio", "95% CI", "straddling"]
-NOTE = ("Milestone day counts in 'after'. Rate ratio = after/before deaths per day, exact 95% CI "
-        "(conditional binomial). 'straddling' = deaths in date spans that cross the milestone.")
+def milestone_details(m: dict) -> list[str]:
+    """What the table cannot hold: the windows, the dispersion, straddling spans, the caveats."""
+    b, a = m["before"], m["after"]
+    disp = "n/a (a side has no deaths)" if m["dispersion"] is None else f"{m['dispersion']:.3g}"
+    lines = [f"{m['date']} {m['label']}: before {b['start']} to {b['end']}, after {a['start']} to {a['end']}; "
+             f"dispersion of daily deaths {disp}; "
+             f"{m['straddling']['killed']} deaths in {m['straddling']['records']} date spans counted before "
+             f"could fall after."]
+    return lines + [f"Caveat: {c}." for c in m["caveats"]]
+
+
+MILESTONE_COLUMNS = ["milestone", "measure", "before", "after", "change", "ratio", "exact 95% CI",
+                     "clustered 95% CI"]
+NOTE = ("Milestone day counts in 'after'. ratio = deaths (or incidents) per day after ÷ before: a "
+        "comparison, not a measure of effect or cause. Exact 95% CI: conditional binomial, right only if deaths "
+        "were independent. Clustered 95% CI: incidents as the independent events (compound Poisson). change "
+        "compares counts over equal windows, deaths per day (/day) otherwise.")
+
+
+UNKNOWN_CAPTION = "Blank: no record here gives the figure (unknown, not zero)."
+
+
+def totals_rows(t: dict) -> list[dict]:
+    return [{"measure": "killed", "total": fmt_range(t["killed_range"], t["killed"])},
+            {"measure": "of whom minors", "total": given_in(t, "minors", str(t["minors_killed"]))},
+            {"measure": "injured", "total": given_in(t, "injured", fmt_range(t["injured_range"], t["injured"]))},
+            {"measure": "detained", "total": given_in(t, "detained", str(t["detained"]))},
+            {"measure": "records", "total": t["records"]},
+            {"measure": "sources cited", "total": t["sources"]},
+            {"measure": "records without a source", "total": t["unsourced_records"]}]
+
+
+def series_rows(s: dict) -> list[dict]:
+    """Periods as people read them: only the days inside the range."""
+    return [p | {"start": p["clipped_start"], "end": p["clipped_end"]} for p in s["series"]]
+
+
+def series_caption(s: dict) -> str:
+    t = s["totals"]
+    return (f"{UNKNOWN_CAPTION} injured is given in {t['injured_reported_in']} of {t['records']} records; "
+            f"Σ injured adds up only those.")
 
 
 def render_summary(env: Env, s: dict, fmt: str):
@@ -58,29 +130,56 @@ def render_summary(env: Env, s: dict, fmt: str):
     elif fmt in ("csv", "tsv", "ndjson"):
         write_rows(env, long_rows(s), ["section", "key", "field", "value"], fmt)
     else:
-        t = s["totals"]
-        totals = [{"measure": "killed", "total": fmt_range(t["killed_range"], t["killed"])},
-                  {"measure": "of whom minors", "total": given_in(t, "minors", str(t["minors_killed"]))},
-                  {"measure": "injured", "total": given_in(t, "injured", fmt_range(t["injured_range"], t["injured"]))},
-                  {"measure": "detained", "total": given_in(t, "detained", str(t["detained"]))},
-                  {"measure": "records", "total": t["records"]},
-                  {"measure": "sources cited", "total": t["sources"]},
-                  {"measure": "records without a source", "total": t["unsourced_records"]}]
         if fmt == "markdown":
             env.stdout.write(f"# Casualty summary\n\n{header(s)}\n\n")
         else:
             env.console().print(f"Summary {header(s)}")
-        parts = [("Totals", totals, ["measure", "total"], None),
-                 ("By victim group", s["by_group"], SPLIT_COLUMNS, None),
-                 ("By circumstance", s["by_circumstance"], SPLIT_COLUMNS, None),
-                 ("By region", s["by_region"], SPLIT_COLUMNS, None),
-                 (f"Series by {s['range']['by']} (running totals from {s['range']['since']})", s["series"],
-                  SERIES_COLUMNS, None),
-                 ("Before and after milestones", milestone_rows(s), MILESTONE_COLUMNS, NOTE)]
+        details = [line for m in s["milestones"] for line in milestone_details(m)]
+        parts = [("Totals", totals_rows(s["totals"]), ["measure", "total"], None),
+                 ("By victim group", s["by_group"], SPLIT_COLUMNS, UNKNOWN_CAPTION),
+                 ("By circumstance", s["by_circumstance"], SPLIT_COLUMNS, UNKNOWN_CAPTION),
+                 ("By region", s["by_region"], SPLIT_COLUMNS, UNKNOWN_CAPTION),
+                 (f"Series by {s['range']['by']} (running totals from {s['range']['since']})", series_rows(s),
+                  SERIES_COLUMNS, series_caption(s)),
+                 ("Before and after milestones", milestone_rows(s), MILESTONE_COLUMNS,
+                  "\n".join([NOTE] + details))]
         for title, rows, columns, caption in parts:
             write_rows(env, rows, columns, fmt, title=title, caption=caption, numeric=NUMERIC | {"total"})
             if fmt == "markdown":
                 env.stdout.write("\n")
+        if "sensitivity" in s:
+            render_sensitivity(env, s, fmt)
+
+
+SENSITIVITY_COLUMNS = ["milestone", "window", "spans", "min confidence", "before", "after", "ratio",
+                       "exact 95% CI", "clustered 95% CI", "moved", "removed"]
+
+
+def sensitivity_rows(s: dict) -> list[dict]:
+    rows = []
+    for r in s.get("sensitivity", []):
+        clustered = (interval(r["ci_clustered_low"], r["ci_clustered_high"])
+                     if r["ci_clustered_low"] is not None else "too few incidents")
+        rows.append({"milestone": r["date"], "window": f"{r['window']}d" + (" (default)" if r["default"] else ""),
+                     "spans": r["span_rule"], "min confidence": r["min_confidence"] or "any",
+                     "before": f"{_count(r['before'])} ({r['before_incidents']})",
+                     "after": f"{_count(r['after'])} ({r['after_incidents']})",
+                     "ratio": sig(r["rate_ratio"]),
+                     "exact 95% CI": interval(r["ci_low"], r["ci_high"]) if r["before"] + r["after"] else "n/a",
+                     "clustered 95% CI": clustered, "moved": r["moved"],
+                     "removed": f"{r['removed']['before']}/{r['removed']['after']}"})
+    return rows
+
+
+SENSITIVITY_NOTE = ("Each row changes one choice from the first (the default) row. before/after: deaths "
+                    "(incidents). spans: a date span counted at its start, its end, or spread over its days. "
+                    "moved: records counted on another side than at their start. removed: records the confidence "
+                    "filter took out before/after.")
+
+
+def render_sensitivity(env: Env, s: dict, fmt: str):
+    write_rows(env, sensitivity_rows(s), SENSITIVITY_COLUMNS, fmt, title="Sensitivity of the milestone comparison",
+               caption=SENSITIVITY_NOTE, numeric={"ratio", "moved"})
 
 
 def long_rows(s: dict):
@@ -94,20 +193,34 @@ def long_rows(s: dict):
         yield {"section": "totals", "key": "", "field": k, "value": v}
     for section in ("by_group", "by_circumstance", "by_region"):
         for row in s[section]:
-            for k in ("records", "killed", "injured"):
+            for k in ("records", "killed", "injured", "detained", "minors"):
                 yield {"section": section, "key": row["name"], "field": k, "value": row[k]}
     for row in s["series"]:
-        for k in ("killed", "cumulative_killed", "injured", "cumulative_injured"):
-            yield {"section": "series", "key": row["start"], "field": k, "value": row[k]}
+        for k, v in row.items():
+            if k != "start":
+                yield {"section": "series", "key": row["start"], "field": k, "value": v}
     for m in s["milestones"]:
         key = f"{m['date']} {m['label']}"
         for side in ("before", "after"):
-            for k in ("start", "end", "days", "killed", "killed_per_day"):
-                yield {"section": "milestone", "key": key, "field": f"{side}.{k}", "value": m[side][k]}
+            for k, v in m[side].items():
+                yield {"section": "milestone", "key": key, "field": f"{side}.{k}", "value": v}
         yield {"section": "milestone", "key": key, "field": "rate_ratio", "value": m["rate_ratio"]}
         yield {"section": "milestone", "key": key, "field": "ci95_low", "value": m["rate_ratio_ci95"][0]}
         yield {"section": "milestone", "key": key, "field": "ci95_high", "value": m["rate_ratio_ci95"][1]}
         yield {"section": "milestone", "key": key, "field": "straddling_killed", "value": m["straddling"]["killed"]}
+        for k, v in m["change"].items():
+            yield {"section": "milestone", "key": key, "field": f"change.{k}", "value": v}
+        for group in ("incident_rate_ratio", "rate_ratio_clustered", "rate_ratio_quasi_poisson"):
+            for k, v in m[group].items():
+                yield {"section": "milestone", "key": key, "field": f"{group}.{k}", "value": v}
+        yield {"section": "milestone", "key": key, "field": "dispersion", "value": m["dispersion"]}
+        yield {"section": "milestone", "key": key, "field": "straddling_records", "value": m["straddling"]["records"]}
+        for i, c in enumerate(m["caveats"]):
+            yield {"section": "milestone", "key": key, "field": f"caveats.{i}", "value": c}
+    for i, r in enumerate(s.get("sensitivity", [])):
+        for k, v in r.items():
+            yield {"section": "sensitivity", "key": str(i),
+                   "field": k, "value": v if k != "removed" else f"{v['before']}/{v['after']}"}
 
 
 REGION_COLUMNS = ["rank", "region", "code", "records", "killed", "killed_low", "killed_high", "share",
@@ -117,13 +230,14 @@ REGION_COLUMNS = ["rank", "region", "code", "records", "killed", "killed_low", "
 def region_rows(s: dict) -> list[dict]:
     """Regions ranked by deaths (ties share a rank), with each region's share of all deaths."""
     from protestlog.regions import region_codes
+    from protestlog.stats import sig_round
 
     codes, total, rows = region_codes(), s["totals"]["killed"], []
     for i, r in enumerate(s["by_region"]):
         rank = rows[-1]["rank"] if rows and rows[-1]["killed"] == r["killed"] else i + 1
         rows.append({"rank": rank, "region": r["name"], "code": codes.get(r["name"], ""), "records": r["records"],
                      "killed": r["killed"], "killed_low": r["killed_low"], "killed_high": r["killed_high"],
-                     "share": round(r["killed"] / total, 4) if total else None, "minors": r["minors"],
+                     "share": sig_round(r["killed"] / total) if total else None, "minors": r["minors"],
                      "injured": r["injured"], "detained": r["detained"]})
     return rows
 

@@ -158,12 +158,14 @@ def bounds_text(filters) -> str:
 
 
 
-def summarize(ledger, filters, *, by: str, as_of: str | None, window: int | None = None) -> dict:
+def summarize(ledger, filters, *, by: str, as_of: str | None, window: int | None = None,
+              sensitivity: bool = False) -> dict:
     """The summary over the resolved range (see resolve_range)."""
     from protestlog import reports
 
     start, end = resolve_range(ledger, filters)
-    return reports.summary(ledger, since=start, until=end, by=by, window=window, filters=filters, as_of=as_of)
+    return reports.summary(ledger, since=start, until=end, by=by, window=window, filters=filters, as_of=as_of,
+                           sensitivity=sensitivity)
 
 
 def resolve_range(ledger, filters):

@@ -79,6 +79,9 @@ def summary(
     min_confidence: MinConfidenceOpt = None,
     by_region: bool = typer.Option(False, "--by-region", help="Only the regions, ranked by deaths, with each "
                                                               "region's share and ISO 3166-2 code."),
+    sensitivity: bool = typer.Option(False, "--sensitivity", help="Also the milestone ratio for other windows "
+                                                                  "(3, 7, 14 days), span rules and confidence "
+                                                                  "levels, one change at a time."),
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
     as_json: JsonShort = False,
@@ -90,7 +93,8 @@ def summary(
     """
     filters = make_filters(since, until, region, group, circumstance, min_confidence)
     with open_ledger(ctx) as ledger:
-        result = summarize(ledger, filters, by=by.value, window=window, as_of=parse_as_of(as_of))
+        result = summarize(ledger, filters, by=by.value, window=window, as_of=parse_as_of(as_of),
+                           sensitivity=sensitivity and not by_region)
     from protestlog import views
 
     render = views.render_regions if by_region else views.render_summary
