@@ -1,0 +1,112 @@
+"""Unknown is never shown as zero: one test per place a figure no record gives used to print 0.
+
+Each test adds records that leave a figure out, and checks that the output says null/blank/unknown
+and how many records gave the figure, in every format that shows it.
+"""
+
+import csv
+import io
+
+import pytest
+
+RANGE = ("--since", "2022-12-07", "--until", "2022-12-22")
+
+
+@pytest.fixture
+def sparse(add):
+    """Deaths everywhere; injured only after the 15 December milestone; detained and minors never."""
+    add(date="2022-12-10", region="Apurímac", killed=2)
+    add(date="2022-12-12", region="Arequipa", killed=1)
+    add(date="2022-12-15", region="Ayacucho", killed=10, injured=61)
+    add(date="2022-12-16", region="Junín", killed=3, injured=52)
+
+
+def summary(cli, *extra, fmt="json"):
+    result = cli("summary", *RANGE, *extra, "--format", fmt)
+    assert result.exit_code == 0, result
+    return result.json() if fmt == "json" else result.stdout
+
+
+def long_csv(cli, *extra) -> dict:
+    rows = csv.DictReader(io.StringIO(summary(cli, *extra, fmt="csv")))
+    return {(r["section"], r["key"], r["field"]): r["value"] for r in rows}
+
+
+def test_totals_are_null_when_no_record_gives_them(cli, sparse):
+    t = summary(cli)["totals"]
+    assert (t["detained"], t["detained_reported_in"]) == (None, 0)
+    assert (t["minors_killed"], t["minors_reported_in"]) == (None, 0)
+    assert (t["injured"], t["injured_reported_in"]) == (113, 2)  # known in 2 of 4: summed, and said so
+    table = " ".join(summary(cli, fmt="table").split())
+    assert "unknown (given in 0 of 4 records)" in table
+    assert "113 (given in 2 of 4 records)" in table
+    md = summary(cli, fmt="markdown")
+    assert "| detained | unknown (given in 0 of 4 records) |" in md
+    flat = long_csv(cli)
+    assert flat[("totals", "", "detained")] == "" and flat[("totals", "", "detained_reported_in")] == "0"
+
+
+def test_report_headline_never_says_zero_for_unknown(cli, sparse, tmp_path):
+    for name in ("r.md", "r.html"):
+        out = tmp_path / name
+        assert cli("report", *RANGE, "--output", out).exit_code == 0
+        text = out.read_text()
+        assert "unknown (given in 0 of 4 records)" in text  # detained and minors
+        assert "People detained | 0" not in text and "People detained</td><td class=num>0<" not in text
+
+
+def test_milestone_window_without_injury_figures_is_null(cli, sparse):
+    (m,) = summary(cli)["milestones"]
+    assert (m["before"]["injured"], m["before"]["injured_reported_in"]) == (None, 0)
+    assert (m["after"]["injured"], m["after"]["injured_reported_in"]) == (113, 2)
+    flat = long_csv(cli)
+    key = "2022-12-15 State of emergency declared"
+    assert flat[("milestone", key, "before.injured")] == ""
+    assert flat[("milestone", key, "before.injured_reported_in")] == "0"
+
+
+def test_series_periods_without_figures_are_null_and_running_totals_wait(cli, sparse):
+    series = {p["start"]: p for p in summary(cli, "--by", "day")["series"]}
+    assert series["2022-12-10"]["killed"] == 2  # killed is required on every record: a known count
+    assert (series["2022-12-10"]["injured"], series["2022-12-10"]["injured_reported_in"]) == (None, 0)
+    assert series["2022-12-10"]["cumulative_injured"] is None  # nothing known yet
+    assert (series["2022-12-15"]["injured"], series["2022-12-15"]["injured_reported_in"]) == (61, 1)
+    assert series["2022-12-17"]["injured"] is None and series["2022-12-17"]["cumulative_injured"] == 113
+    assert all(p["detained"] is None and p["cumulative_detained"] is None for p in series.values())
+    flat = long_csv(cli, "--by", "day")
+    assert flat[("series", "2022-12-10", "injured")] == "" and flat[("series", "2022-12-10", "killed")] == "2"
+    table = " ".join(summary(cli, "--by", "day", fmt="table").split())  # captions wrap
+    assert "injured is given in 2 of 4 records" in table
+
+
+def test_splits_and_regions_leave_unknown_blank(cli, sparse):
+    s = summary(cli)
+    regions = {r["name"]: r for r in s["by_region"]}
+    assert regions["Apurímac"]["injured"] is None and regions["Ayacucho"]["injured"] == 61
+    assert all(r["detained"] is None and r["minors"] is None for r in s["by_region"])
+    rows = list(csv.DictReader(io.StringIO(cli("summary", *RANGE, "--by-region", "--format", "csv").stdout)))
+    apurimac = next(r for r in rows if r["region"] == "Apurímac")
+    assert (apurimac["injured"], apurimac["detained"], apurimac["minors"]) == ("", "", "")
+    assert "unknown, not zero" in " ".join(summary(cli, fmt="table").split())
+
+
+def test_chart_draws_no_data_where_no_record_gives_the_figure(cli, sparse, tmp_path):
+    data = cli("chart", *RANGE, "--metric", "injured", "--json").json()
+    points = {p["start"]: p for p in data["points"]}
+    assert points["2022-12-10"]["value"] is None and points["2022-12-10"]["reported_in"] == 0
+    assert points["2022-12-15"]["value"] == 61
+    text = cli("chart", *RANGE, "--metric", "injured").stdout
+    line = next(line for line in text.splitlines() if line.startswith("2022-12-10"))
+    assert "no data" in line and "#" not in line
+    assert "injured is given in 2 of 4 records" in text
+    detained = cli("chart", *RANGE, "--metric", "detained").stdout
+    assert detained.splitlines()[0].endswith("total unknown (no record gives it)")
+    svg = tmp_path / "injured.svg"
+    assert cli("chart", *RANGE, "--by", "day", "--metric", "injured", "--output", svg).exit_code == 0
+    assert ">no data<" in svg.read_text()
+
+
+def test_register_running_injured_is_null_until_a_record_gives_it(cli, sparse):
+    rows = cli("list", *RANGE, "--json").json()
+    assert [r["running_injured"] for r in rows] == [None, None, 61, 113]
+    assert [r["running_killed"] for r in rows] == [2, 3, 13, 16]
