@@ -134,7 +134,8 @@ def test_missing_field_without_terminal_exits_2_at_once(tmp_path):
 
 
 def test_missing_fields_are_prompted_for_at_a_terminal(cli, db):
-    result = cli("add", "--region", "Puno", input="9 Jan 2023\n4\n", env={"PROTESTLOG_TTY": "1"})
+    # date, killed, then Enter past group, circumstance, cause, source and URL, then confirm
+    result = cli("add", "--region", "Puno", input="9 Jan 2023\n4\n\n\n\n\n\ny\n", env={"PROTESTLOG_TTY": "1"})
     assert result.exit_code == 0, result
     entry = stored(db, 1)
     assert (entry["date"], entry["killed"], entry["region"]) == ("2023-01-09", 4, "Puno")

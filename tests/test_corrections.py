@@ -44,7 +44,7 @@ def test_amend_is_validated_as_a_whole(cli, add, db):
     result = cli("amend", rid, "--killed", "1", "--reason", "recount")
     assert result.exit_code == 1 and "minors=" in result.stderr
     assert cli("amend", rid, "--killed", "3", "--reason", "same").exit_code == 1  # nothing would change
-    assert cli("amend", rid, "--killed", "4").exit_code == 1  # no reason
+    assert cli("amend", rid, "--killed", "4").exit_code == 2  # no reason, and no terminal to ask for one
     assert cli("amend", rid, "--reason", "nothing").exit_code == 2  # no field
     assert cli("amend", 99, "--killed", "4", "--reason", "x").exit_code == 1  # no such record
     assert snapshot(db) == before

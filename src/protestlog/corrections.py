@@ -6,7 +6,7 @@ same write transaction, so two people correcting one record at once both land, i
 
 from protestlog.errors import FieldError, LedgerError, UsageProblem
 from protestlog.ledger import Ledger, row_to_entry
-from protestlog.records import FIELDS, make_source, validate
+from protestlog.records import FIELDS, RANGED, make_source, validate
 
 
 def find_record(ledger: Ledger, ref) -> int:
@@ -58,6 +58,9 @@ def amend(ledger: Ledger, ref, changes: dict, *, reason: str, today, by: str | N
         current = latest(ledger, record_id)
         raw = {f: current[f] for f in FIELDS}
         raw["sources"] = current["sources"]
+        for field in RANGED:  # a new figure replaces the old wording ('dozens' no longer describes 61)
+            if field in changes and f"{field}_reported" not in changes:
+                raw[f"{field}_reported"] = None
         raw.update(changes)
         record = validate(raw, today=today)
         if all(record[f] == current[f] for f in FIELDS) and current["action"] != "retract":
@@ -77,6 +80,19 @@ def retract(ledger: Ledger, ref, *, reason: str, by: str | None = None) -> dict:
         record = {f: current[f] for f in FIELDS}
         return ledger.appender(by=by)(record, action="retract", record_id=record_id,
                                       revision=current["revision"] + 1, reason=reason)
+
+
+def restore(ledger: Ledger, ref, *, reason: str, by: str | None = None) -> dict:
+    """Bring a retracted record back into totals, as it stood: a new revision (the retraction stays)."""
+    reason = _require_reason(reason)
+    with ledger.writing():
+        record_id = find_record(ledger, ref)
+        current = latest(ledger, record_id)
+        if current["action"] != "retract":
+            raise LedgerError(f"record {record_id} is not retracted; nothing to restore")
+        record = {f: current[f] for f in FIELDS}
+        return ledger.appender(by=by)(record, action="amend", record_id=record_id,
+                                      revision=current["revision"] + 1, reason=f"restored: {reason}")
 
 
 def add_source(ledger: Ledger, ref, *, name, url, accessed=None, reason: str | None = None, today,

@@ -201,3 +201,27 @@ def fingerprint(record: dict) -> str:
     content["sources"] = sorted([s.get("name") or "", s.get("url") or ""] for s in record.get("sources") or [])
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+VOCABULARIES = {"group": vocab.GROUPS, "cause": vocab.CAUSES, "confidence": vocab.CONFIDENCE,
+                "date_precision": vocab.PRECISIONS, "circumstance": vocab.CIRCUMSTANCES}
+
+
+def check_field(field: str, value, *, today: dt.date):
+    """One field checked on its own (as a person types it at a prompt): the value to keep, or
+    FieldError. `validate` still checks the whole record; this only lets a prompt re-ask at once."""
+    if field in ("date", "end_date"):
+        return parse_day(value, field, today=today).isoformat()
+    if field == "region":
+        return canonical_region(value)
+    if field in VOCABULARIES:
+        aliases = vocab.CIRCUMSTANCE_ALIASES if field == "circumstance" else None
+        return vocab.choose(field, value, VOCABULARIES[field], aliases)
+    if field in RANGED:
+        parse_count_or_wording(field, value)
+        return value.strip() if isinstance(value, str) else value
+    if field in ("killed_low", "killed_high", "injured_low", "injured_high", "detained", "minors"):
+        return parse_count(field, value)
+    if field == "url":
+        return parse_url(field, value)
+    return parse_text(field, value, multiline=field == "note")

@@ -53,10 +53,15 @@ def canonical_region(value: str, field: str = "region") -> str:
     found = _known(str(value))
     if found is not None:
         return found
-    lookup, names = _index()
-    key = fold(str(value))
+    close = closest_region(str(value))
+    hint = f"did you mean {close!r}?" if close else "not a region of Peru (see data/peru_regions.csv)"
+    raise FieldError(field, value, f"unknown region; {hint}")
+
+
+def closest_region(value: str) -> str | None:
+    """The region a mistyped name most likely meant ('Punno' -> 'Puno'), or None."""
     import difflib  # only when a name is wrong
 
-    close = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.6)
-    hint = f"did you mean {lookup[close[0]]!r}?" if close else "not a region of Peru (see data/peru_regions.csv)"
-    raise FieldError(field, value, f"unknown region; {hint}")
+    lookup = _index()[0]
+    close = difflib.get_close_matches(fold(value), list(lookup), n=1, cutoff=0.6)
+    return lookup[close[0]] if close else None

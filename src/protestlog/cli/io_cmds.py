@@ -68,6 +68,9 @@ def import_(
     if result["added"] > LOOKALIKE_LIMIT and not dry_run:
         env.say(f"protestlog: note: {result['added']} rows added; run 'protestlog duplicates' to look for "
                 f"records that report the same deaths")
+    for d in result["retracted"]:
+        env.say(f"protestlog: warning: line {d['line']}: this row is record {d['record']}, which was retracted; "
+                f"not imported again (to bring it back: 'protestlog restore {d['record']}')")
     for d in result["differs"]:
         env.say(f"protestlog: warning: line {d['line']}: external id {d['external_id']!r} is already record "
                 f"{d['record']} with different content; not imported (use 'protestlog amend {d['record']}')")
@@ -149,11 +152,16 @@ def imports_show(ctx: typer.Context, batch: int = typer.Argument(..., metavar="B
 def imports_retract(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH"),
                     reason: ReasonOpt = None, by: ByOpt = None, as_json: JsonShort = False):
     """Retract every record a batch added, in one transaction (new entries; nothing is deleted)."""
+    from protestlog.cli import prompts
     from protestlog.corrections import retract_batch
 
-    with open_ledger(ctx) as ledger:
-        ids = retract_batch(ledger, batch, reason=reason, by=by)
     env = settings(ctx).env
+    with open_ledger(ctx) as ledger:
+        if reason is None or not reason.strip():
+            if not ledger.db.execute("SELECT 1 FROM imports WHERE id = ?", (batch,)).fetchone():
+                raise LedgerError(f"no import batch {batch}")
+        reason = prompts.reason(reason, env, what=f"retracting batch {batch}")
+        ids = retract_batch(ledger, batch, reason=reason, by=by)
     if as_json:
         write_json(env, {"batch": batch, "retracted": ids})
     else:

@@ -18,10 +18,6 @@ from protestlog.cli.options import (
     Text, record_fields,
 )
 
-PROMPTS = {"date": "Date of the incident (e.g. 2023-01-09 or 9 Jan 2023)", "region": "Region",
-           "killed": "Number killed"}
-
-
 @app.command()
 def add(
     ctx: typer.Context, date: DateOpt = None, end_date: EndDateOpt = None, precision: PrecisionOpt = None,
@@ -32,42 +28,55 @@ def add(
     cause: CauseOpt = None, confidence: ConfidenceOpt = None,
     source: Annotated[Text, typer.Option("--source", help="Who reported it (e.g. 'Defensoría del Pueblo').")] = None,
     url: Annotated[Text, typer.Option("--url", help="Public link to the report.")] = None,
-    note: NoteOpt = None, external_id: ExternalIdOpt = None, by: ByOpt = None, as_json: JsonFlag = False,
+    note: NoteOpt = None, external_id: ExternalIdOpt = None, by: ByOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="At a terminal, write without asking to confirm.")] = False,
+    as_json: JsonFlag = False,
 ):
     """Record one incident report. Prints the new record's id.
 
-    At a terminal, a missing date, region or killed figure is asked for; in a script
-    it is an error (exit 2), never a prompt that waits.
+    At a terminal, a missing date, region or killed figure is asked for, each answer checked as
+    it is typed; victim group, circumstance, cause, source and URL are offered (Enter skips), and
+    the record is shown for confirmation before it is written. In a script a missing field is an
+    error (exit 2), never a prompt that waits.
+
+    Example: protestlog add --date 2023-01-09 --region Puno --place Juliaca --killed 17 --group civilian
     """
-    from protestlog.records import validate
+    from protestlog.cli import prompts
+    from protestlog.records import blank, validate
 
     raw = record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high,
                         injured, injured_low, injured_high, detained, group, minors, circumstance, cause,
                         confidence, note, external_id)
     raw.update({"source": source, "url": url})
-    env = settings(ctx).env
-    for field, question in PROMPTS.items():
-        if raw[field] is None or not str(raw[field]).strip():
-            if not env.stdin_tty:
-                raise UsageProblem(f"--{field} is required (no terminal to ask for it)")
-            raw[field] = typer.prompt(question)
-    record = validate(raw, today=dates.today())
+    env, today = settings(ctx).env, dates.today()
+    missing = [f for f in prompts.REQUIRED if blank(raw[f])]
+    if missing and not env.stdin_tty:
+        raise UsageProblem(f"--{missing[0]} is required (no terminal to ask for it)")
+    if missing:
+        prompts.fill_in(raw, today=today)
+        record = prompts.validate_asking(raw, validate, today=today)
+        if not yes:
+            prompts.confirm(record)
+    else:
+        record = validate(raw, today=today)
     with open_ledger(ctx, create=True) as ledger:
         entry = ledger.add(record, by=by)
     print_entry(env, entry, as_json)
 
 
 def print_entry(env: Env, entry: dict, as_json: bool):
+    """JSON, or at a terminal one line a person can check; piped, only the id (for scripts)."""
     from protestlog.ledger import public_record
 
     if as_json:
         write_json(env, public_record(entry) | {"action": entry["action"], "reason": entry["reason"],
                                                 "hash": entry["hash"]})
+    elif env.stdout_tty:
+        from protestlog.cli.prompts import result_line
+
+        print(result_line(entry), file=env.stdout)
     else:
         print(entry["record_id"], file=env.stdout)
-
-
-
 
 
 @app.command()
@@ -85,18 +94,28 @@ def amend(
 ):
     """Correct a record by writing a new revision that supersedes the old one.
 
-    Give only the fields that change; an empty value ('') clears an optional field. The old
-    revision stays in the ledger ('protestlog show ID'). Amending a retracted record restores it.
-    Sources are added with 'protestlog source add'.
+    Give only the fields that change; an empty value ('') clears an optional field. A new
+    --killed or --injured figure replaces the old wording ('dozens'). The old revision stays in
+    the ledger ('protestlog show ID'). Amending a retracted record restores it. Sources are added
+    with 'protestlog source add'. At a terminal a missing --reason is asked for.
+
+    Example: protestlog amend 7 --injured 61 --reason "HRW Deadly Decline gives 61 injured"
     """
-    from protestlog.corrections import amend as amend_record
+    from protestlog.cli import prompts
+    from protestlog.corrections import amend as amend_record, find_record
 
     changes = record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high,
                             injured, injured_low, injured_high, detained, group, minors, circumstance, cause,
                             confidence, note, external_id)
+    if all(v is None for v in changes.values()):
+        raise UsageProblem("give at least one field to change (e.g. --killed 18)")
+    env = settings(ctx).env
     with open_ledger(ctx) as ledger:
+        if reason is None or not reason.strip():
+            find_record(ledger, record)  # no question about a record that does not exist
+        reason = prompts.reason(reason, env, what=f"amending record {record}")
         entry = amend_record(ledger, record, changes, reason=reason, today=dates.today(), by=by)
-    print_entry(settings(ctx).env, entry, as_json)
+    print_entry(env, entry, as_json)
 
 
 @app.command()
@@ -108,13 +127,46 @@ def retract(
     """Withdraw a record (a duplicate, a report proven false) with a new entry.
 
     It leaves every total and list from then on, and stays visible with its history in
-    'protestlog show ID' and in totals '--as-of' an earlier time.
-    """
-    from protestlog.corrections import retract as retract_record
+    'protestlog show ID' and in totals '--as-of' an earlier time. 'protestlog restore ID' brings
+    it back. At a terminal a missing --reason is asked for.
 
+    Example: protestlog retract 4 --reason "duplicate of record 3 (same deaths, other source)"
+    """
+    from protestlog.cli import prompts
+    from protestlog.corrections import find_record, retract as retract_record
+
+    env = settings(ctx).env
     with open_ledger(ctx) as ledger:
+        if reason is None or not reason.strip():
+            find_record(ledger, record)
+        reason = prompts.reason(reason, env, what=f"retracting record {record}")
         entry = retract_record(ledger, record, reason=reason, by=by)
-    print_entry(settings(ctx).env, entry, as_json)
+    print_entry(env, entry, as_json)
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
+    reason: ReasonOpt = None, by: ByOpt = None, as_json: JsonFlag = False,
+):
+    """Bring a retracted record back into every total, as it stood before the retraction.
+
+    Written as a new revision; the retraction stays in the record's history ('protestlog show
+    ID'). At a terminal a missing --reason is asked for.
+
+    Example: protestlog restore 4 --reason "not a duplicate: a second incident the same day"
+    """
+    from protestlog.cli import prompts
+    from protestlog.corrections import find_record, restore as restore_record
+
+    env = settings(ctx).env
+    with open_ledger(ctx) as ledger:
+        if reason is None or not reason.strip():
+            find_record(ledger, record)
+        reason = prompts.reason(reason, env, what=f"restoring record {record}")
+        entry = restore_record(ledger, record, reason=reason, by=by)
+    print_entry(env, entry, as_json)
 
 
 @app.command()
@@ -170,7 +222,12 @@ def describe_change(field: str, old, new) -> str:
         added = [src["name"] for src in new or [] if src not in (old or [])]
         removed = [src["name"] for src in old or [] if src not in (new or [])]
         return "sources: " + ", ".join([f"+{n}" for n in added] + [f"-{n}" for n in removed])
-    return f"{field}: {old} → {new}"
+    return f"{field}: {shown(old)} → {shown(new)}"
+
+
+def shown(value) -> str:
+    """A field's value for people: never Python's None."""
+    return "(blank)" if value is None or value == "" else str(value)
 
 
 source_app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, rich_markup_mode=None,
