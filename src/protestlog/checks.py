@@ -43,5 +43,6 @@ def run_checks(ledger: Ledger, *, require_source: bool = False, max_unverified: 
     if max_unverified is not None:
         count = db.execute(f"SELECT COUNT(*) FROM ({base}) WHERE confidence = 'unverified'", params).fetchone()[0]
         if count > max_unverified:
-            problem("unverified", f"{count} records are unverified (at most {max_unverified} allowed)")
+            problem("unverified", f"{count} {'record is' if count == 1 else 'records are'} unverified "
+                                  f"(at most {max_unverified} allowed)")
     return {"ok": not problems, "entries": chain["entries"], "head_hash": chain["head_hash"], "problems": problems}

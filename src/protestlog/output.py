@@ -48,6 +48,13 @@ class Env:
         print(message, file=self.stderr)
 
 
+def plural(count, noun: str, nouns: str | None = None) -> str:
+    """'1 record', '2 records', '1 entry', '3 entries'."""
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {nouns or (noun[:-1] + 'ies' if noun.endswith('y') else noun + 's')}"
+
+
 def cell(value) -> str:
     if value is None:
         return ""

@@ -4,7 +4,7 @@ Every view states the resolved date range, that both ends are inclusive, and the
 ledger state (entries, head hash, as-of) it was computed from.
 """
 
-from protestlog.output import Env, write_json, write_rows
+from protestlog.output import Env, plural, write_json, write_rows
 
 SPLIT_COLUMNS = ["name", "records", "killed", "injured"]
 SERIES_COLUMNS = ["start", "end", "records", "killed", "cumulative_killed", "injured", "cumulative_injured"]
@@ -14,7 +14,7 @@ NUMERIC = {"records", "killed", "injured", "cumulative_killed", "cumulative_inju
 
 def header(s: dict, *, period: bool = True) -> str:
     r = s["range"]
-    state = f"ledger of {s['ledger']['entries']} entries, head {(s['ledger']['head_hash'] or '-')[:12]}"
+    state = f"ledger of {plural(s['ledger']['entries'], 'entry')}, head {(s['ledger']['head_hash'] or '-')[:12]}"
     as_of = f", as of {s['as_of']}" if s["as_of"] else ""
     by = f", by {r['by']}" if period else ""
     return f"{r['since']} to {r['until']} (both days included){by}; {state}{as_of}"

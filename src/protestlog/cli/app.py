@@ -29,13 +29,21 @@ class LedgerGroup(TyperGroup):
             raise Interrupted("no answer to the prompt: nothing was written") from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        args = list(sys.argv[1:] if args is None else args)
         try:
+            show_completion(args)
+            args = hoist_global_options(self, args)
             code = super().main(args=args, prog_name=prog_name or "protestlog", complete_var=complete_var,
                                 standalone_mode=False, **extra)
         except LedgerError as exc:
             fail(str(exc), exc.exit_status)
         except KeyboardInterrupt:
             fail("interrupted: the command stopped and wrote nothing", 130)
+        except BrokenPipeError:  # `protestlog … | head`: the reader left; stop quietly, as `cat` would
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except Exception as exc:
             # Click's exceptions (Typer may vendor its own Click): usage errors carry exit_code 2.
             if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
@@ -45,6 +53,78 @@ class LedgerGroup(TyperGroup):
                 fail(f"ledger error: {exc}", ExitStatus.ERROR)
             raise
         sys.exit(code or 0)
+
+
+    def get_params(self, ctx):
+        """Typer's completion options say 'the current shell'; ours also take a shell name."""
+        params = super().get_params(ctx)
+        for param in params:
+            if param.name == "show_completion":
+                param.help = ("Print the completion script for the current shell, or for SHELL given "
+                              "after it: bash, zsh, fish, powershell.")
+        return params
+
+
+GLOBAL_OPTIONS = ("--db", "--lock-timeout")
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+def show_completion(args: list[str]):
+    """`--show-completion zsh` prints zsh's script (Typer's flag takes no value and printed bash's)."""
+    for i, token in enumerate(args):
+        if not token.startswith("-"):
+            return  # a command: the option belongs before it
+        shell = token.partition("=")[2] if token.startswith("--show-completion=") else (
+            args[i + 1] if token == "--show-completion" and i + 1 < len(args) and not args[i + 1].startswith("-")
+            else None)
+        if shell is None:
+            continue
+        if shell not in SHELLS:
+            from protestlog.errors import UsageProblem
+
+            raise UsageProblem(f"--show-completion: {shell!r} is not a shell protestlog completes "
+                               f"({', '.join(SHELLS)})")
+        from typer._completion_shared import get_completion_script
+
+        print(get_completion_script(prog_name="protestlog", complete_var="_PROTESTLOG_COMPLETE", shell=shell))
+        sys.exit(0)
+
+
+def hoist_global_options(group, args: list[str]) -> list[str]:
+    """`protestlog summary --db x.db` means `protestlog --db x.db summary`: global options given after
+    the command are moved before it (never an option's value, and nothing after `--`)."""
+    i, front = 0, []
+    while i < len(args) and args[i].startswith("-"):
+        front.append(args[i])
+        i += 1
+        if front[-1] in GLOBAL_OPTIONS and i < len(args):
+            front.append(args[i])
+            i += 1
+    command, path = group, []
+    while i < len(args) and args[i] in getattr(command, "commands", {}):
+        command = command.commands[args[i]]
+        path.append(args[i])
+        i += 1
+    if not path or not any(a.partition("=")[0] in GLOBAL_OPTIONS for a in args[i:]):
+        return args
+    takes_value = {name for p in command.params if p.param_type_name == "option" and not p.is_flag
+                   for name in p.opts + p.secondary_opts}
+    moved, rest = [], []
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            rest.extend(args[i:])
+            break
+        if token.partition("=")[0] in GLOBAL_OPTIONS:
+            moved.extend([token] if "=" in token else args[i:i + 2])
+            i += 1 if "=" in token else 2
+            continue
+        rest.append(token)
+        i += 1
+        if token in takes_value and i < len(args):
+            rest.append(args[i])
+            i += 1
+    return front + moved + path + rest
 
 
 class Interrupted(LedgerError):
@@ -60,9 +140,15 @@ def fail(message: str, code: int):
 app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
                   help="An append-only casualty ledger: record incidents, list them with running totals, "
-                       "summarize since a date and around milestones.")
+                       "summarize since a date and around milestones. Global options (--db, --lock-timeout) "
+                       "come before the command.\n\n\b\nExamples:\n"
+                       "  protestlog --db demo.db import data/peru_2022_2023.csv\n"
+                       "  protestlog --db demo.db summary --since 2022-12-07\n"
+                       "  protestlog --db demo.db add          (at a terminal: asks for each field)")
 milestone_app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, rich_markup_mode=None,
-                            help="Dates that mark a change (a declaration, a curfew), compared before and after.")
+                            help="Dates that mark a change (a declaration, a curfew), compared before and after."
+                                 "\n\n\b\nExamples:\n  protestlog milestone add 2023-01-10 \"Curfew in Puno\"\n"
+                                 "  protestlog milestone list")
 app.add_typer(milestone_app, name="milestone")
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from protestlog.errors import ExitStatus
-from protestlog.output import write_json, write_rows
+from protestlog.output import plural, write_json, write_rows
 
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, app, check_hash, chosen_format, open_ledger, parse_as_of, settings,
@@ -24,6 +24,11 @@ def verify_cmd(
 
     Prints OK with the entry count and head hash, or names the first entry that does not
     match and exits 1. See the README for what this proves and what it does not.
+
+    \b
+    Examples:
+      protestlog verify
+      protestlog verify --expect HASH     (the full 64-character head published)
     """
     from protestlog.verify import verify
 
@@ -37,7 +42,8 @@ def verify_cmd(
         write_rows(env, result["problems"], ["seq", "message"], fmt_name, title="Verification problems")
     elif result["ok"]:
         through = f", passes through {expect[:12]}… at entry {result['expect_found_at']}" if expect else ""
-        print(f"OK {result['entries']} entries, head {result['head_hash']}{through}", file=env.stdout)
+        print(f"OK {plural(result['entries'], 'entry')}, head {result['head_hash'] or '(none: empty ledger)'}"
+              f"{through}", file=env.stdout)
     else:
         for p in result["problems"]:
             env.say(f"protestlog: verify: {p['message']}")
@@ -56,6 +62,10 @@ def duplicates(
 
     Same region, at most one day apart, and evidence from place, counts and victim group (the
     README gives the scoring). A person decides; retract one of a pair with 'protestlog retract'.
+
+    \b
+    Example:
+      protestlog duplicates --min-score 0.6
     """
     from protestlog.duplicates import likely_duplicates
 
@@ -81,6 +91,10 @@ def check(
     """Checks for CI: verify, minors > killed, ranges, likely duplicates, and opt-in rules.
 
     Silent with exit 0 when all is well; otherwise one line per problem and exit 1.
+
+    \b
+    Example:
+      protestlog check --require-source --max-unverified 5
     """
     from protestlog.checks import run_checks
 

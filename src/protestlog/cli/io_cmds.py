@@ -7,7 +7,7 @@ import typer
 
 from protestlog import dates
 from protestlog.errors import LedgerError, UsageProblem
-from protestlog.output import Env, write_json, write_rows
+from protestlog.output import Env, plural, write_json, write_rows
 
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, LedgerGroup, app, chosen_format, make_filters, open_ledger, parse_as_of,
@@ -41,7 +41,13 @@ def import_(
     A row whose external_id, or else whose content, is already in the ledger is counted as
     already present and not added again. Any invalid row rejects the whole file: each is
     reported with its line and field, and the ledger is unchanged. Every import is recorded
-    as a batch ('protestlog imports').
+    as a batch ('protestlog imports'). Dates are read day first; Spanish terms are accepted.
+
+    \b
+    Examples:
+      protestlog import data/peru_2022_2023.csv
+      protestlog import reports.csv --dry-run
+      protestlog import - --format ndjson < feed.ndjson
     """
     from protestlog.duplicates import likely_duplicates
     from protestlog.importer import ImportRejected, import_file
@@ -57,9 +63,15 @@ def import_(
         except ImportRejected as exc:
             if as_json:
                 write_json(env, exc.result)
-            for message in exc.result["errors"][1:]:
+            errors = exc.result["errors"]
+            if len(errors) == 1:
+                raise
+            for message in errors[:-1]:  # in line order; the last one ends the run with the count
                 env.say(f"protestlog: error: {message}")
-            raise
+            unshown = exc.result["rejected"] - len(errors)
+            raise LedgerError(f"{errors[-1]} ({exc.result['rejected']} rows rejected"
+                              + (f", {unshown} more not shown" if unshown else "")
+                              + "; nothing was imported)") from None
         # Pair-wise comparison grows with the square of a region-day's records: for a bulk load,
         # leave it to 'protestlog duplicates' rather than make the import wait.
         lookalikes = [] if dry_run or not 0 < result["added"] <= LOOKALIKE_LIMIT else likely_duplicates(
@@ -113,7 +125,9 @@ class import_progress:
 
 
 imports_app = typer.Typer(cls=LedgerGroup, rich_markup_mode=None, invoke_without_command=True,
-                          help="Import batches: what each import added, and retracting a whole batch.")
+                          help="Import batches: what each import added, and retracting a whole batch.\n\n\b\n"
+                               "Examples:\n  protestlog imports\n  protestlog imports show 1\n"
+                               "  protestlog imports retract 2 --reason \"the feed sent test rows\"")
 app.add_typer(imports_app, name="imports")
 
 BATCH_COLUMNS = ["id", "file", "format", "rows", "added", "already_present", "recorded_at", "recorded_by", "sha256"]
@@ -131,9 +145,15 @@ def imports_list(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: Jso
 
 
 @imports_app.command("show")
-def imports_show(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH"),
+def imports_show(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH", help="Batch number "
+                                                                                           "('protestlog imports')."),
                  fmt: FormatOpt = Format.table, as_json: JsonShort = False):
-    """The records a batch added, as they stand now."""
+    """The records a batch added, as they stand now.
+
+    \b
+    Example:
+      protestlog imports show 1
+    """
     from protestlog.reports import RECORD_COLUMNS, Filters, register
 
     with open_ledger(ctx) as ledger:
@@ -149,9 +169,17 @@ def imports_show(ctx: typer.Context, batch: int = typer.Argument(..., metavar="B
 
 
 @imports_app.command("retract")
-def imports_retract(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH"),
+def imports_retract(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH", help="Batch number "
+                                                                                              "('protestlog imports')."),
                     reason: ReasonOpt = None, by: ByOpt = None, as_json: JsonShort = False):
-    """Retract every record a batch added, in one transaction (new entries; nothing is deleted)."""
+    """Retract every record a batch added, in one transaction (new entries; nothing is deleted).
+
+    At a terminal a missing --reason is asked for.
+
+    \b
+    Example:
+      protestlog imports retract 2 --reason "the feed sent test rows"
+    """
     from protestlog.cli import prompts
     from protestlog.corrections import retract_batch
 
@@ -165,7 +193,7 @@ def imports_retract(ctx: typer.Context, batch: int = typer.Argument(..., metavar
     if as_json:
         write_json(env, {"batch": batch, "retracted": ids})
     else:
-        env.say(f"retracted {len(ids)} records of batch {batch}")
+        env.say(f"retracted {plural(len(ids), 'record')} of batch {batch}")
 
 
 class ExportFormat(str, Enum):
@@ -192,6 +220,11 @@ def export(
 
     Export then import into an empty ledger gives the same totals. CSV/TSV cells starting with
     = + - @ tab or carriage return get a leading ' so a spreadsheet shows them as text.
+
+    \b
+    Examples:
+      protestlog export --format csv > ledger.csv
+      protestlog export --redact --format json > public.json
     """
     from protestlog.export import export_columns, export_rows, spreadsheet_safe
 

@@ -1,7 +1,5 @@
 """Milestones: dates that mark a change, compared before and after."""
 
-from typing import Optional
-
 import typer
 
 from protestlog import dates
@@ -11,7 +9,7 @@ from protestlog.output import write_json, write_rows
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, chosen_format, milestone_app, open_ledger, parse_as_of, settings,
 )
-from protestlog.cli.options import AsOfOpt
+from protestlog.cli.options import AsOfOpt, ByOpt, JsonFlag
 
 # ---- milestones ----------------------------------------------------------------
 
@@ -19,12 +17,17 @@ from protestlog.cli.options import AsOfOpt
 @milestone_app.command("add")
 def milestone_add(
     ctx: typer.Context,
-    date: str = typer.Argument(..., metavar="DATE"),
-    label: str = typer.Argument(..., metavar="LABEL"),
-    by: Optional[str] = typer.Option(None),
-    as_json: bool = typer.Option(False, "--json"),
+    date: str = typer.Argument(..., metavar="DATE", help="The day (2023-01-10, 10/01/2023, '10 ene 2023')."),
+    label: str = typer.Argument(..., metavar="LABEL", help="What happened, one line."),
+    by: ByOpt = None,
+    as_json: JsonFlag = False,
 ):
-    """Add a milestone (e.g. 2023-01-10 "Curfew in Puno"). The same date and label twice add it once."""
+    """Add a milestone: a date and what happened. The same date and label twice add it once.
+
+    \b
+    Example:
+      protestlog milestone add 2023-01-10 "Curfew in Puno"
+    """
     from protestlog.records import parse_text
 
     day = dates.parse_day(date, "date", today=dates.today(), allow_future=True).isoformat()
@@ -48,7 +51,12 @@ def milestone_list(
     fmt: FormatOpt = Format.table,
     as_json: JsonShort = False,
 ):
-    """List milestones in date order."""
+    """List milestones in date order.
+
+    \b
+    Example:
+      protestlog milestone list --json
+    """
     with open_ledger(ctx) as ledger:
         rows = ledger.milestones(parse_as_of(as_of))
     write_rows(settings(ctx).env, rows, ["id", "date", "label", "recorded_at", "recorded_by"],

@@ -11,14 +11,14 @@ DateOpt = Annotated[Text, typer.Option("--date", help="Incident date: 2023-01-09
 EndDateOpt = Annotated[Text, typer.Option("--end-date", help="Last day, when a report gives a span.")]
 PrecisionOpt = Annotated[Text, typer.Option("--precision", help="How exact the date is: day, week, month.")]
 RegionOpt = Annotated[Text, typer.Option("--region", help="Region of Peru; case and accents ignored (apurimac).")]
-ProvinceOpt = Annotated[Text, typer.Option("--province")]
+ProvinceOpt = Annotated[Text, typer.Option("--province", help="Province (free text, one line).")]
 PlaceOpt = Annotated[Text, typer.Option("--place", help="Town, district or site.")]
 KilledOpt = Annotated[Text, typer.Option("--killed", help="Best figure of people killed (or wording: 'dozens').")]
 KilledLowOpt = Annotated[Text, typer.Option("--killed-low", help="Lowest credible figure killed.")]
 KilledHighOpt = Annotated[Text, typer.Option("--killed-high", help="Highest credible figure killed.")]
 InjuredOpt = Annotated[Text, typer.Option("--injured", help="People injured; leave out when unknown.")]
-InjuredLowOpt = Annotated[Text, typer.Option("--injured-low")]
-InjuredHighOpt = Annotated[Text, typer.Option("--injured-high")]
+InjuredLowOpt = Annotated[Text, typer.Option("--injured-low", help="Lowest credible figure injured.")]
+InjuredHighOpt = Annotated[Text, typer.Option("--injured-high", help="Highest credible figure injured.")]
 DetainedOpt = Annotated[Text, typer.Option("--detained", help="People detained; leave out when unknown.")]
 GroupOpt = Annotated[Text, typer.Option("--group", help="Who the victims were: civilian, police, military, "
                                                         "unknown.")]
@@ -50,6 +50,11 @@ def record_fields(date, end_date, precision, region, province, place, killed, ki
             "external_id": external_id}
 
 
+RegionFilterOpt = Annotated[Text, typer.Option("--region", help="Only this region (case and accents ignored).")]
+GroupFilterOpt = Annotated[Text, typer.Option("--group", help="Only this victim group: civilian, police, military, "
+                                                              "unknown (or in Spanish).")]
+CircumstanceFilterOpt = Annotated[Text, typer.Option("--circumstance", help="Only this circumstance: clash, "
+                                                                            "blockade, other (or in Spanish).")]
 MinConfidenceOpt = Annotated[Text, typer.Option(
     "--min-confidence", help="Only records at least this certain: confirmed > probable > unverified > contested.")]
 

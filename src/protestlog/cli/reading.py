@@ -5,13 +5,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from protestlog.output import write_file, write_json, write_rows
+from protestlog.output import plural, write_file, write_json, write_rows
 
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, Period, app, bounds_text, chosen_format, make_filters, open_ledger,
     parse_as_of, resolve_range, settings, summarize,
 )
-from protestlog.cli.options import AsOfOpt, MinConfidenceOpt
+from protestlog.cli.options import (
+    AsOfOpt, CircumstanceFilterOpt, GroupFilterOpt, MinConfidenceOpt, RegionFilterOpt,
+)
 
 # ---- list --------------------------------------------------------------------
 
@@ -24,9 +26,9 @@ def list_records(
     ctx: typer.Context,
     since: Optional[str] = typer.Option(None, help="First incident date shown (included)."),
     until: Optional[str] = typer.Option(None, help="Last incident date shown (included)."),
-    region: Optional[str] = typer.Option(None),
-    group: Optional[str] = typer.Option(None),
-    circumstance: Optional[str] = typer.Option(None),
+    region: RegionFilterOpt = None,
+    group: GroupFilterOpt = None,
+    circumstance: CircumstanceFilterOpt = None,
     min_confidence: MinConfidenceOpt = None,
     unsourced: Annotated[bool, typer.Option("--unsourced", help="Only records that cite no source.")] = False,
     as_of: AsOfOpt = None,
@@ -37,6 +39,11 @@ def list_records(
 
     --since and --until are both included. Running totals start at the first row shown, so with --since
     they count from that date, not from the start of the ledger.
+
+    \b
+    Examples:
+      protestlog list --since 2022-12-15 --region Puno
+      protestlog list --group policía --format csv > police.csv
     """
     from protestlog.reports import register
 
@@ -73,9 +80,9 @@ def summary(
     window: Optional[int] = typer.Option(None, "--window", min=1, metavar="DAYS",
                                          help="Days on each side of a milestone. Default: days from --since "
                                               "to the milestone."),
-    region: Optional[str] = typer.Option(None),
-    group: Optional[str] = typer.Option(None),
-    circumstance: Optional[str] = typer.Option(None),
+    region: RegionFilterOpt = None,
+    group: GroupFilterOpt = None,
+    circumstance: CircumstanceFilterOpt = None,
     min_confidence: MinConfidenceOpt = None,
     by_region: bool = typer.Option(False, "--by-region", help="Only the regions, ranked by deaths, with each "
                                                               "region's share and ISO 3166-2 code."),
@@ -90,6 +97,12 @@ def summary(
     and a before/after comparison around every milestone after --since and up to --until.
 
     --since and --until are both included. The milestone day itself counts in the 'after' window.
+
+    \b
+    Examples:
+      protestlog summary --since 2022-12-07
+      protestlog summary --since 2022-12-07 --until 2023-01-10 --by week --json
+      protestlog summary --since 2022-12-07 --by-region
     """
     filters = make_filters(since, until, region, group, circumstance, min_confidence)
     with open_ledger(ctx) as ledger:
@@ -119,7 +132,7 @@ def chart(
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write an image instead: FILE.svg or FILE.png (needs "
                                               "'pip install protestlog[charts]')."),
-    region: Optional[str] = typer.Option(None),
+    region: RegionFilterOpt = None,
     min_confidence: MinConfidenceOpt = None,
     as_of: AsOfOpt = None,
     as_json: bool = typer.Option(False, "--json", help="Print the plotted points, milestones and totals as JSON."),
@@ -129,6 +142,11 @@ def chart(
     The chart plots exactly the series 'summary' reports for the same options. --since and
     --until are both included; with --by week the first and last bars count only the days
     inside the range.
+
+    \b
+    Examples:
+      protestlog chart --since 2022-12-07 --until 2023-01-10 --by week
+      protestlog chart --since 2022-12-07 --by day --output timeline.svg
     """
     from protestlog import charts
 
@@ -163,7 +181,7 @@ def report(
     by: Period = typer.Option(Period.week, "--by", help="Period of the timeline chart."),
     window: Optional[int] = typer.Option(None, "--window", min=1, metavar="DAYS",
                                          help="Days on each side of a milestone (as in summary)."),
-    region: Optional[str] = typer.Option(None),
+    region: RegionFilterOpt = None,
     min_confidence: MinConfidenceOpt = None,
     title: Optional[str] = typer.Option(None, "--title", help="Page title. Default: 'Casualty report, SINCE to "
                                                               "UNTIL'."),
@@ -180,6 +198,11 @@ def report(
     The ledger must pass 'verify' first. The footer gives the verified head hash and the as-of
     time (default: when the ledger last changed) with the command that reproduces the report
     byte for byte. HTML is one self-contained file with no scripts and nothing fetched.
+
+    \b
+    Examples:
+      protestlog report --since 2022-12-07 --until 2023-01-10 --output report.html
+      protestlog report --since 2022-12-07 --output report.md
     """
     from protestlog import publication
 
@@ -195,6 +218,6 @@ def report(
         if output:
             write_file(output, chunks)  # the incident table streams from the open ledger
             env.say(f"wrote {output}: {built['summary']['totals']['killed']} killed in "
-                    f"{built['summary']['totals']['records']} records, ledger head {built['head_hash']}")
+                    f"{plural(built['summary']['totals']['records'], 'record')}, ledger head {built['head_hash']}")
         else:
             env.stdout.writelines(chunks)

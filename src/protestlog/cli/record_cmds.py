@@ -39,7 +39,12 @@ def add(
     the record is shown for confirmation before it is written. In a script a missing field is an
     error (exit 2), never a prompt that waits.
 
-    Example: protestlog add --date 2023-01-09 --region Puno --place Juliaca --killed 17 --group civilian
+    \b
+    Examples:
+      protestlog add --date 2023-01-09 --region Puno --place Juliaca \\
+        --killed 17 --group civilian --source "Amnesty International"
+      protestlog add --date "9 de enero de 2023" --region puno --killed 17
+      protestlog add          (at a terminal: asks for each field)
     """
     from protestlog.cli import prompts
     from protestlog.records import blank, validate
@@ -99,7 +104,10 @@ def amend(
     the ledger ('protestlog show ID'). Amending a retracted record restores it. Sources are added
     with 'protestlog source add'. At a terminal a missing --reason is asked for.
 
-    Example: protestlog amend 7 --injured 61 --reason "HRW Deadly Decline gives 61 injured"
+    \b
+    Examples:
+      protestlog amend 7 --injured 61 --reason "HRW Deadly Decline gives 61"
+      protestlog amend pe-2022-12-15-ayacucho --injured "" --reason "withdrawn"
     """
     from protestlog.cli import prompts
     from protestlog.corrections import amend as amend_record, find_record
@@ -130,7 +138,9 @@ def retract(
     'protestlog show ID' and in totals '--as-of' an earlier time. 'protestlog restore ID' brings
     it back. At a terminal a missing --reason is asked for.
 
-    Example: protestlog retract 4 --reason "duplicate of record 3 (same deaths, other source)"
+    \b
+    Example:
+      protestlog retract 4 --reason "same deaths as record 3"
     """
     from protestlog.cli import prompts
     from protestlog.corrections import find_record, retract as retract_record
@@ -155,7 +165,9 @@ def restore(
     Written as a new revision; the retraction stays in the record's history ('protestlog show
     ID'). At a terminal a missing --reason is asked for.
 
-    Example: protestlog restore 4 --reason "not a duplicate: a second incident the same day"
+    \b
+    Example:
+      protestlog restore 4 --reason "not a duplicate: a second incident"
     """
     from protestlog.cli import prompts
     from protestlog.corrections import find_record, restore as restore_record
@@ -178,6 +190,11 @@ def show(
     """A record with its full history: every revision, who made it, when, why, and what changed.
 
     --format json gives the record and its history; ndjson, csv, tsv and markdown give the history rows.
+
+    \b
+    Examples:
+      protestlog show 7
+      protestlog show pe-2022-12-15-ayacucho --as-of 2023-01-10 --json
     """
     from protestlog.corrections import changes_between, find_record
     from protestlog.ledger import public_record
@@ -231,7 +248,8 @@ def shown(value) -> str:
 
 
 source_app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, rich_markup_mode=None,
-                         help="Add a source to a record later (a new revision).")
+                         help="Add a source to a record later (a new revision).\n\n\b\nExample:\n"
+                              "  protestlog source add 7 --name HRW --url https://www.hrw.org/report/…")
 app.add_typer(source_app, name="source")
 
 
@@ -243,7 +261,12 @@ def sources(
     fmt: FormatOpt = Format.table,
     as_json: JsonShort = False,
 ):
-    """List the sources a record cites (name, URL, date accessed)."""
+    """List the sources a record cites (name, URL, date accessed).
+
+    \b
+    Example:
+      protestlog sources 7
+    """
     from protestlog.corrections import find_record
 
     with open_ledger(ctx) as ledger:
@@ -265,7 +288,12 @@ def source_add(
     reason: Annotated[Text, typer.Option("--reason", help="Why (default: 'source added: NAME').")] = None,
     by: ByOpt = None, as_json: JsonFlag = False,
 ):
-    """Cite one more source for a record (written as a new revision)."""
+    """Cite one more source for a record (written as a new revision).
+
+    \b
+    Example:
+      protestlog source add 7 --name HRW --url https://www.hrw.org/report/…
+    """
     from protestlog.corrections import add_source
 
     with open_ledger(ctx) as ledger:
