@@ -130,9 +130,15 @@ def compound_poisson(after: float, after_sq: float, after_incidents: int, after_
         out["note"] = f"too few incidents (fewer than {MIN_INCIDENTS} with deaths on a side)"
     else:
         ratio = (after / after_days) / (before / before_days)
-        se = math.sqrt(after_sq / after ** 2 + before_sq / before ** 2)
-        out["ci_low"], out["ci_high"] = ratio * math.exp(-Z95 * se), ratio * math.exp(Z95 * se)
+        out["ci_low"], out["ci_high"] = _log_wald(ratio, math.sqrt(after_sq / after ** 2 + before_sq / before ** 2))
     return out
+
+
+def _log_wald(ratio: float, se: float) -> tuple[float, float | None]:
+    """ratio * exp(-/+ z*se), worked out on the log scale; an upper bound past float range is None (unbounded)."""
+    centre = math.log(ratio)
+    high = centre + Z95 * se
+    return math.exp(centre - Z95 * se), (math.exp(high) if high < 700 else None)
 
 
 def pearson_dispersion(before_daily: list[float], after_daily: list[float]) -> float | None:
@@ -158,6 +164,5 @@ def quasi_poisson(after: float, after_days: int, before: float, before_days: int
     if dispersion is None or after <= 0 or before <= 0 or after_days <= 0 or before_days <= 0:
         return out
     ratio = (after / after_days) / (before / before_days)
-    se = math.sqrt(dispersion * (1 / after + 1 / before))
-    out["ci_low"], out["ci_high"] = ratio * math.exp(-Z95 * se), ratio * math.exp(Z95 * se)
+    out["ci_low"], out["ci_high"] = _log_wald(ratio, math.sqrt(dispersion * (1 / after + 1 / before)))
     return out

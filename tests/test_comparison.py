@@ -1,0 +1,346 @@
+"""The before/after comparison: deaths beside incidents, the exact and the clustered intervals, the
+dispersion, caveats and the change over unequal windows.
+
+Every expected figure is computed here, independently of protestlog.stats: exact intervals with
+scipy's Clopper-Pearson, quasi-Poisson and Poisson intervals with statsmodels' GLM, the
+incident-level interval by hand from the incident sizes the test inserted.
+"""
+
+import csv
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from conftest import DATA_CSV
+
+Z = stats.norm.ppf(0.975)
+SINCE, UNTIL = "2022-12-07", "2023-01-10"
+
+
+def close(x, rel=5e-3):
+    """Our figures keep at least 3 significant digits: equal to the reference within rounding."""
+    return pytest.approx(x, rel=rel, abs=1e-12)
+
+
+def exact(a, ta, b, tb):
+    """Exact conditional interval for (a/ta)/(b/tb) from scipy's Clopper-Pearson on a | a+b."""
+    ci = stats.binomtest(a, a + b).proportion_ci(0.95, method="exact")
+    to_ratio = lambda p: None if p >= 1 else p / (1 - p) * tb / ta  # noqa: E731
+    return to_ratio(ci.low), to_ratio(ci.high)
+
+
+def clustered(after_sizes, ta, before_sizes, tb):
+    a, b = sum(after_sizes), sum(before_sizes)
+    ratio = (a / ta) / (b / tb)
+    se = math.sqrt(sum(x * x for x in after_sizes) / a ** 2 + sum(x * x for x in before_sizes) / b ** 2)
+    return ratio * math.exp(-Z * se), ratio * math.exp(Z * se)
+
+
+def glm(before_daily, after_daily, scale):
+    """Poisson GLM of daily deaths on an after indicator: the rate ratio is exp(coefficient)."""
+    y = np.array(before_daily + after_daily, dtype=float)
+    x = sm.add_constant(np.array([0] * len(before_daily) + [1] * len(after_daily), dtype=float))
+    fit = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale=scale)
+    low, high = np.exp(fit.conf_int()[1])
+    return fit.scale, low, high
+
+
+def summary(cli, *args):
+    result = cli("summary", "--since", SINCE, "--until", UNTIL, *args, "--json")
+    assert result.exit_code == 0, result
+    return result.json()
+
+
+def milestone(s, date="2022-12-15"):
+    return next(m for m in s["milestones"] if m["date"] == date)
+
+
+def tags(m):
+    return {c.split(":")[0] for c in m["caveats"]}
+
+
+def shipped_rows():
+    with open(DATA_CSV, encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def daily(rows, lo, hi):
+    first, last = dt.date.fromisoformat(lo), dt.date.fromisoformat(hi)
+    out = [0] * ((last - first).days + 1)
+    for r in rows:
+        if lo <= r["date"] <= hi:
+            out[(dt.date.fromisoformat(r["date"]) - first).days] += int(r["killed"])
+    return out
+
+
+# ---- the shipped data --------------------------------------------------------------------
+
+
+def test_shipped_data_deaths_beside_incidents(cli, shipped):
+    m = milestone(summary(cli))
+    rows = shipped_rows()
+    before = [int(r["killed"]) for r in rows if "2022-12-07" <= r["date"] <= "2022-12-14"]
+    after = [int(r["killed"]) for r in rows if "2022-12-15" <= r["date"] <= "2022-12-22"]
+    assert (m["before"]["killed"], m["after"]["killed"]) == (sum(before), sum(after)) == (11, 13)
+    assert (m["before"]["incidents"], m["after"]["incidents"]) == (len(before), len(after)) == (6, 2)
+    assert m["after"]["incidents_per_day"] == close(2 / 8)
+
+    lo, hi = exact(13, 8, 11, 8)
+    assert m["rate_ratio_ci95"] == [close(lo), close(hi)]
+    irr_lo, irr_hi = exact(2, 8, 6, 8)
+    assert m["incident_rate_ratio"] == {"estimate": close(2 / 6), "ci_low": close(irr_lo), "ci_high": close(irr_hi)}
+
+    c_lo, c_hi = clustered(after, 8, before, 8)
+    assert (m["rate_ratio_clustered"]["ci_low"], m["rate_ratio_clustered"]["ci_high"]) == (close(c_lo), close(c_hi))
+    assert "compound Poisson" in m["rate_ratio_clustered"]["method"]
+    phi, q_lo, q_hi = glm(daily(rows, "2022-12-07", "2022-12-14"), daily(rows, "2022-12-15", "2022-12-22"), "X2")
+    assert m["dispersion"] == close(phi)
+    assert (m["rate_ratio_quasi_poisson"]["ci_low"], m["rate_ratio_quasi_poisson"]["ci_high"]) == (close(q_lo),
+                                                                                                   close(q_hi))
+    # The figures of the review that opened the issue.
+    assert round(m["dispersion"]) == 7
+    assert (round(lo, 2), round(hi, 2), round(q_lo, 2), round(q_hi, 1), round(c_lo, 2), round(c_hi, 1)) == \
+        (0.49, 2.91, 0.14, 9.7, 0.20, 7.1)
+    assert tags(m) == {"high dispersion", "few events", "dominant incident"}
+
+
+def test_shipped_data_table_and_report_show_both_measures_and_the_caveats(cli, shipped, tmp_path):
+    out = " ".join(cli("summary", "--since", SINCE, "--until", UNTIL).stdout.split())
+    assert "deaths 11 in 8d 13 in 8d +2 (+18%) 1.18 0.489–2.91 0.197–7.09" in out
+    assert "incidents 6 in 8d 2 in 8d -4 (-67%) 0.333 0.0329–1.86" in out
+    assert "dispersion of daily deaths 6.87" in out
+    assert "Caveat: dominant incident: one incident holds 10 of the 13 deaths after the milestone" in out
+    assert "effect" not in out.replace("not a measure of effect or cause", "")
+    for name in ("r.md", "r.html"):
+        path = tmp_path / name
+        assert cli("report", "--since", SINCE, "--until", UNTIL, "--output", path).exit_code == 0
+        text = " ".join(path.read_text().split())
+        assert "0.197–7.09" in text and "0.0329–1.86" in text and "Caveats" in text
+        assert "High dispersion: daily deaths vary 6.87 times" in text
+        assert "Sensitivity" in text and "too few incidents" in text
+
+
+def test_short_window_and_confidence_filter_say_too_few_and_verification_lag(cli, shipped):
+    m = milestone(summary(cli, "--window", "2"))
+    assert (m["before"]["killed"], m["after"]["killed"]) == (0, 13)
+    assert m["rate_ratio_clustered"]["ci_low"] is None and m["rate_ratio_clustered"]["ci_high"] is None
+    assert m["rate_ratio_clustered"]["note"].startswith("too few incidents")
+    # The two spans crossing 15 December start on the 11th and 12th: outside a 2-day window, not counted.
+    assert m["straddling"] == {"records": 0, "killed": 0}
+    assert milestone(summary(cli))["straddling"] == {"records": 2, "killed": 4}
+    table = " ".join(cli("summary", "--since", SINCE, "--until", UNTIL, "--window", "2").stdout.split())
+    assert "too few incidents" in table
+
+    m = milestone(summary(cli, "--min-confidence", "confirmed"))
+    assert (m["before"]["removed_by_confidence"], m["after"]["removed_by_confidence"]) == (6, 0)
+    assert "verification lag" in tags(m)
+    assert m["rate_ratio"] is None and m["rate_ratio_ci95"][1] is None
+    assert m["rate_ratio_ci95"][0] == close(exact(13, 8, 0, 8)[0])
+
+
+def test_unequal_windows_compare_deaths_per_day(cli, shipped):
+    assert cli("milestone", "add", "2023-01-09", "Juliaca").exit_code == 0
+    m = milestone(summary(cli), "2023-01-09")
+    b, a = m["before"], m["after"]
+    assert (b["killed"], b["days"], a["killed"], a["days"]) == (24, 33, 18, 2)
+    assert m["change"]["basis"] == "per_day"
+    assert m["change"]["killed_per_day"] == close(18 / 2 - 24 / 33)
+    assert m["change"]["relative_per_day"] == close((18 / 2) / (24 / 33) - 1)
+    assert m["rate_ratio"] == close((18 / 2) / (24 / 33))
+    assert "unequal windows" in tags(m)
+    out = " ".join(cli("summary", "--since", SINCE, "--until", UNTIL).stdout.split())
+    assert "+8.27/day (+1138%)" in out and "-6 (-25%)" not in out
+
+
+# ---- designed cases ----------------------------------------------------------------------
+
+
+def add_sizes(add, sizes_by_day: dict):
+    for day, sizes in sizes_by_day.items():
+        for size in sizes:
+            add(date=day, region="Puno", killed=size)
+
+
+def test_zero_deaths_after(cli, add):
+    add_sizes(add, {"2022-12-08": [3], "2022-12-10": [2], "2022-12-12": [2]})
+    m = milestone(summary(cli))
+    assert m["rate_ratio"] == 0 and m["rate_ratio_ci95"][0] == 0
+    assert m["rate_ratio_ci95"][1] == close(exact(0, 8, 7, 8)[1])
+    assert m["rate_ratio_clustered"]["ci_low"] is None and "too few" in m["rate_ratio_clustered"]["note"]
+    assert m["dispersion"] is None
+    assert "few events" in tags(m)
+
+
+def test_zero_deaths_before(cli, add):
+    add_sizes(add, {"2022-12-16": [4], "2022-12-18": [1, 1]})
+    m = milestone(summary(cli))
+    assert m["rate_ratio"] is None and m["rate_ratio_ci95"][1] is None  # unbounded above, not 0
+    assert m["rate_ratio_ci95"][0] == close(exact(6, 8, 0, 8)[0])
+    assert m["incident_rate_ratio"]["estimate"] is None and m["incident_rate_ratio"]["ci_high"] is None
+    assert m["rate_ratio_clustered"]["ci_low"] is None
+
+
+def test_both_sides_zero(cli, add):
+    add(date="2022-12-10", region="Puno", killed=0, injured=4)
+    add(date="2022-12-17", region="Puno", killed=0, injured=2)
+    m = milestone(summary(cli))
+    assert (m["rate_ratio"], m["rate_ratio_ci95"], m["dispersion"]) == (None, [None, None], None)
+    assert m["rate_ratio_clustered"]["ci_low"] is None
+    irr_lo, irr_hi = exact(1, 8, 1, 8)
+    assert m["incident_rate_ratio"] == {"estimate": 1.0, "ci_low": close(irr_lo), "ci_high": close(irr_hi)}
+    assert "few events" in tags(m)
+    out = cli("summary", "--since", SINCE, "--until", UNTIL).stdout
+    assert "0 in 8d" in out and "n/a" in out
+
+
+def test_one_dominant_incident(cli, add):
+    before = {"2022-12-08": [1], "2022-12-09": [2], "2022-12-11": [1, 1], "2022-12-13": [2]}
+    after = {"2022-12-15": [20], "2022-12-17": [1], "2022-12-20": [2]}
+    add_sizes(add, before | after)
+    m = milestone(summary(cli))
+    b_sizes = [x for v in before.values() for x in v]
+    a_sizes = [x for v in after.values() for x in v]
+    c_lo, c_hi = clustered(a_sizes, 8, b_sizes, 8)
+    assert (m["rate_ratio_clustered"]["ci_low"], m["rate_ratio_clustered"]["ci_high"]) == (close(c_lo), close(c_hi))
+    days = lambda d, lo: [sum(d.get((dt.date.fromisoformat(lo) + dt.timedelta(i)).isoformat(), [])) for i in range(8)]  # noqa: E731
+    phi, q_lo, q_hi = glm(days(before, "2022-12-07"), days(after, "2022-12-15"), "X2")
+    assert m["dispersion"] == close(phi)
+    assert m["rate_ratio_quasi_poisson"]["ci_low"] == close(q_lo)
+    e_lo, e_hi = exact(23, 8, 7, 8)
+    assert c_hi / c_lo > 2 * (e_hi / e_lo)  # the clustered interval is much wider than the exact one
+    assert m["after"]["largest_incident"] == 20
+    assert {"dominant incident", "high dispersion"} <= tags(m)
+    assert any("one incident holds 20 of the 23 deaths after" in c for c in m["caveats"])
+
+
+def test_equal_sized_incidents_intervals_nearly_agree(cli, add):
+    """With one death per incident, incidents are the deaths: the clustered interval is the Poisson
+    Wald interval (statsmodels GLM, scale 1) and close to the exact one."""
+    before = {(dt.date(2022, 12, 7) + dt.timedelta(i % 8)).isoformat(): [1] * 0 for i in range(8)}
+    for i in range(30):
+        before.setdefault((dt.date(2022, 12, 7) + dt.timedelta(i % 8)).isoformat(), []).append(1)
+    after = {}
+    for i in range(45):
+        after.setdefault((dt.date(2022, 12, 15) + dt.timedelta(i % 8)).isoformat(), []).append(1)
+    for day, sizes in (before | after).items():
+        for _ in sizes:
+            add(date=day, region="Puno", killed=1)
+    m = milestone(summary(cli))
+    _, w_lo, w_hi = glm([len(before[d]) for d in sorted(before)], [len(after[d]) for d in sorted(after)], 1.0)
+    c = m["rate_ratio_clustered"]
+    assert (c["ci_low"], c["ci_high"]) == (close(w_lo), close(w_hi))
+    e_lo, e_hi = m["rate_ratio_ci95"]
+    assert abs(math.log(c["ci_low"] / e_lo)) < 0.05 and abs(math.log(c["ci_high"] / e_hi)) < 0.05
+    assert "dominant incident" not in tags(m) and "few events" not in tags(m)
+
+
+def test_large_counts_keep_significant_digits(cli, add):
+    add(date="2022-12-10", region="Puno", killed=100_000_000)
+    add(date="2022-12-16", region="Puno", killed=3)
+    m = milestone(summary(cli))
+    lo, hi = exact(3, 8, 100_000_000, 8)
+    assert m["rate_ratio"] == close(3e-8) and m["rate_ratio"] > 0
+    assert m["rate_ratio_ci95"] == [close(lo), close(hi)]  # not [0.0, 0.0]
+    out = cli("summary", "--since", SINCE, "--until", UNTIL).stdout
+    assert "3.00e-08" in out
+
+
+def test_large_counts_on_many_incidents(cli, add):
+    before = [50_000, 40_000, 30_000, 25_000]
+    after = [60_000, 55_000, 45_000]
+    add_sizes(add, {"2022-12-08": before[:2], "2022-12-12": before[2:], "2022-12-15": after[:1],
+                    "2022-12-19": after[1:]})
+    m = milestone(summary(cli))
+    lo, hi = exact(sum(after), 8, sum(before), 8)
+    assert m["rate_ratio_ci95"] == [close(lo), close(hi)]
+    c_lo, c_hi = clustered(after, 8, before, 8)
+    assert (m["rate_ratio_clustered"]["ci_low"], m["rate_ratio_clustered"]["ci_high"]) == (close(c_lo), close(c_hi))
+
+
+def test_series_periods_carry_their_clipped_days(cli, shipped):
+    series = summary(cli, "--by", "week")["series"]
+    first, last = series[0], series[-1]
+    assert (first["start"], first["end"]) == ("2022-12-05", "2022-12-11")  # the calendar week, kept
+    assert (first["clipped_start"], first["clipped_end"], first["days"]) == ("2022-12-07", "2022-12-11", 5)
+    assert (last["clipped_start"], last["clipped_end"], last["days"]) == ("2023-01-09", "2023-01-10", 2)
+    assert sum(p["days"] for p in series) == 35
+
+
+# ---- sensitivity ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def spans(add):
+    """Six incidents around 15 December; one (6 deaths) spans 12 to 17 December, 3 days each side."""
+    add(date="2022-12-09", region="Puno", killed=4, confidence="confirmed")
+    add(date="2022-12-13", region="Puno", killed=2, confidence="probable")
+    add(date="2022-12-12", end_date="2022-12-17", region="Puno", killed=6, confidence="unverified")
+    add(date="2022-12-16", region="Puno", killed=5, confidence="confirmed")
+    add(date="2022-12-20", region="Puno", killed=3, confidence="unverified")
+    add(date="2022-12-21", region="Puno", killed=1, confidence="probable")
+
+
+# (window, span rule, min confidence) -> (before sizes, after sizes, before days, after days, moved, removed)
+EXPECTED = {
+    (8, "start", None): ([4, 2, 6], [5, 3, 1], 8, 8, 0, (0, 0)),
+    (3, "start", None): ([2, 6], [5], 3, 3, 0, (0, 0)),
+    (7, "start", None): ([4, 2, 6], [5, 3, 1], 7, 7, 0, (0, 0)),
+    (14, "start", None): ([4, 2, 6], [5, 3, 1], 8, 14, 0, (0, 0)),  # before is clipped at --since
+    (8, "end", None): ([4, 2], [6, 5, 3, 1], 8, 8, 1, (0, 0)),
+    (8, "spread", None): ([4, 2, 3], [3, 5, 3, 1], 8, 8, 1, (0, 0)),
+    (8, "start", "confirmed"): ([4], [5], 8, 8, 0, (2, 2)),
+    (8, "start", "probable"): ([4, 2], [5, 1], 8, 8, 0, (1, 1)),
+    (8, "start", "unverified"): ([4, 2, 6], [5, 3, 1], 8, 8, 0, (0, 0)),
+    (8, "start", "contested"): ([4, 2, 6], [5, 3, 1], 8, 8, 0, (0, 0)),
+}
+
+
+def test_sensitivity_rows_change_one_choice_at_a_time(cli, spans):
+    s = cli("summary", "--since", SINCE, "--until", "2022-12-31", "--sensitivity", "--json").json()
+    rows = [r for r in s["sensitivity"] if r["date"] == "2022-12-15"]
+    assert [(r["window"], r["span_rule"], r["min_confidence"]) for r in rows] == list(EXPECTED)
+    assert rows[0]["default"] and not any(r["default"] for r in rows[1:])
+    for r in rows:
+        before, after, tb, ta, moved, removed = EXPECTED[(r["window"], r["span_rule"], r["min_confidence"])]
+        b, a = sum(before), sum(after)
+        assert (r["before"], r["after"], r["before_incidents"], r["after_incidents"]) == (b, a, len(before), len(after))
+        assert (r["before_days"], r["after_days"]) == (tb, ta)
+        assert r["rate_ratio"] == close((a / ta) / (b / tb))
+        lo, hi = exact(a, ta, b, tb)
+        assert (r["ci_low"], r["ci_high"]) == (close(lo), close(hi))
+        if min(len(before), len(after)) >= 2:
+            c_lo, c_hi = clustered(after, ta, before, tb)
+            assert (r["ci_clustered_low"], r["ci_clustered_high"]) == (close(c_lo), close(c_hi))
+        else:
+            assert r["ci_clustered_low"] is r["ci_clustered_high"] is None
+            assert r["clustered_note"].startswith("too few incidents")
+        assert r["moved"] == moved and (r["removed"]["before"], r["removed"]["after"]) == removed
+
+
+def test_sensitivity_in_every_format(cli, spans, tmp_path):
+    base = ("summary", "--since", SINCE, "--until", "2022-12-31", "--sensitivity")
+    table = " ".join(cli(*base).stdout.split())
+    assert "Sensitivity of the milestone comparison" in table and "spread" in table
+    assert "too few incidents" in table  # the 3-day window has one incident after
+    md = cli(*base, "--format", "markdown").stdout
+    assert "| 2022-12-15 | 8d | spread | any | 9 (3) | 12 (4) |" in md
+    long = cli(*base, "--format", "csv").stdout
+    assert "sensitivity,0,span_rule,start" in long
+    assert "sensitivity" not in cli("summary", "--since", SINCE, "--until", "2022-12-31", "--json").json()
+    report = tmp_path / "r.md"
+    assert cli("report", "--since", SINCE, "--until", "2022-12-31", "--output", report).exit_code == 0
+    assert "| 2022-12-15 | 8d | spread | any | 9 (3) | 12 (4) |" in report.read_text()
+
+
+def test_fractional_counts_use_the_beta_form_of_clopper_pearson():
+    """Spread spans give fractional counts; the interval is the beta-quantile form, checked by scipy."""
+    from protestlog.stats import clopper_pearson
+
+    for a, n in ((2.5, 7.0), (0.4, 3.0), (10.1, 24.0), (3, 10)):
+        lo, hi = clopper_pearson(a, n)
+        assert lo == pytest.approx(stats.beta.ppf(0.025, a, n - a + 1), rel=1e-6)
+        assert hi == pytest.approx(stats.beta.ppf(0.975, a + 1, n - a), rel=1e-6)
