@@ -19,7 +19,7 @@ from protestlog.errors import LedgerError
 from protestlog.records import FIELDS, fingerprint
 
 APPLICATION_ID = 0x706C6F67  # 'plog': marks a SQLite file as a protestlog ledger
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 GENESIS = "0" * 64
 SQLITE_HEADER = b"SQLite format 3\x00"
 ENTRY_META = ("seq", "record_id", "revision", "action", "recorded_at", "recorded_by", "reason")
@@ -123,8 +123,18 @@ SCHEMA_V3 = """
 CREATE INDEX entries_later_revisions ON entries (record_id, revision) WHERE revision > 1;
 """
 
-# Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1.
-MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3}
+
+
+def _catalog(db):
+    """Views for other tools and the full-text index (catalog.py; built with sqlite-utils)."""
+    from protestlog.catalog import migrate
+
+    migrate(db)
+
+
+# Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1 (SQL text, or a
+# function of the connection for steps built with sqlite-utils).
+MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog}
 
 
 def who(explicit: str | None = None) -> str:
@@ -239,9 +249,12 @@ class Ledger:
         with self.writing():
             version = self.db.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
             while version < SCHEMA_VERSION:
-                for statement in MIGRATIONS[version].split(";\n"):
+                step = MIGRATIONS[version]
+                for statement in ([] if callable(step) else step.split(";\n")):
                     if statement.strip():
                         self.db.execute(statement)
+                if callable(step):
+                    step(self.db)
                 version += 1
                 if version == 1:
                     self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -1,0 +1,80 @@
+"""Views and the full-text index that make the ledger readable by other tools.
+
+`sqlite3 ledger.db 'select * from records'`, `sqlite-utils rows ledger.db records` and
+Datasette see what `list` sees, without knowing how revisions supersede each other.
+Everything here is derived from `entries`; nothing in it is part of the hash chain.
+
+The search index is one row per entry in `search_text` (kind 'entry'; issue 14's victims
+can add kind 'victim' rows), filled by a trigger in the same transaction as the entry, so
+an interrupted import leaves neither. sqlite-utils builds the FTS5 table and its triggers
+(`enable_fts`) and runs the searches (`search`). `search_text` is append-only like the
+entries it mirrors. sqlite-utils is imported only here, so start-up never loads it.
+"""
+
+from protestlog.records import FIELDS
+
+# The tokenizer folds case and strips accents: 'Apurimac' finds 'Apurímac', 'JULIACA' finds 'Juliaca'.
+TOKENIZER = "unicode61 remove_diacritics 2"
+SEARCH_COLUMNS = ("region", "province", "place", "note", "sources", "victims")
+
+_FIELD_LIST = ", ".join(f'"{f}"' for f in FIELDS)
+
+# Each record's current revision, retracted records left out: the rows `list` shows.
+RECORDS_VIEW = (
+    f"SELECT record_id AS id, revision, {_FIELD_LIST}, json_array_length(sources) AS sources_count, "
+    f"recorded_at, recorded_by, batch_id FROM entries WHERE action != 'retract' AND seq NOT IN "
+    f"(SELECT p.seq FROM entries n JOIN entries p ON p.record_id = n.record_id "
+    f"AND p.revision = n.revision - 1 WHERE n.revision > 1)"
+)
+
+# Every entry in ledger order, with what it did and why: the rows `show` and `export --include-history` give.
+HISTORY_VIEW = (
+    f"SELECT seq, record_id AS id, revision, action, reason, recorded_at, recorded_by, {_FIELD_LIST}, "
+    f"batch_id, prev_hash, hash FROM entries"
+)
+
+VIEWS = {"records": RECORDS_VIEW, "history": HISTORY_VIEW}
+
+# Source names only (not URLs): 'Amnesty' should find the record, 'https' should not find every record.
+_SOURCE_NAMES = "(SELECT group_concat(json_extract(s.value, '$.name'), ' ; ') FROM json_each(new.sources) AS s)"
+ENTRY_TEXT_TRIGGER = (
+    "CREATE TRIGGER entries_search_text AFTER INSERT ON entries BEGIN "
+    "INSERT INTO search_text (kind, ref, record_id, region, province, place, note, sources) "
+    f"VALUES ('entry', new.seq, new.record_id, new.region, new.province, new.place, new.note, {_SOURCE_NAMES}); "
+    "END"
+)
+APPEND_ONLY = (
+    "CREATE TRIGGER search_text_append_only_update BEFORE UPDATE ON search_text "
+    "BEGIN SELECT RAISE(ABORT, 'the search index follows the append-only ledger: rows cannot be changed'); END",
+    "CREATE TRIGGER search_text_append_only_delete BEFORE DELETE ON search_text "
+    "BEGIN SELECT RAISE(ABORT, 'the search index follows the append-only ledger: rows cannot be deleted'); END",
+)
+
+
+def database(conn):
+    """sqlite-utils over protestlog's own connection (its transaction, no plugins, no pragmas)."""
+    import sqlite_utils
+
+    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
+def migrate(conn) -> None:
+    """Forward migration: the views, and the search index over every entry written so far.
+
+    Runs inside the ledger's migration transaction (sqlite-utils executes statement by
+    statement when a transaction is open, so nothing here commits half a schema).
+    """
+    db = database(conn)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+    db["search_text"].create({"id": int, "kind": str, "ref": int, "record_id": int, "region": str,
+                              "province": str, "place": str, "note": str, "sources": str, "victims": str},
+                             pk="id", not_null={"kind", "ref", "record_id"})
+    db.execute("CREATE UNIQUE INDEX search_text_ref ON search_text (kind, ref)")
+    db.execute(ENTRY_TEXT_TRIGGER)
+    db.execute("INSERT INTO search_text (kind, ref, record_id, region, province, place, note, sources) "
+               "SELECT 'entry', seq, record_id, region, province, place, note, "
+               + _SOURCE_NAMES.replace("new.", "entries.") + " FROM entries ORDER BY seq")
+    db["search_text"].enable_fts(SEARCH_COLUMNS, fts_version="FTS5", create_triggers=True, tokenize=TOKENIZER)
+    for statement in APPEND_ONLY:
+        db.execute(statement)

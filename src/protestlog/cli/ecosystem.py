@@ -1,0 +1,80 @@
+"""Commands for the tools around the ledger: full-text search, read-only SQL, Datasette publishing."""
+
+from typing import Optional
+
+import typer
+
+from protestlog.output import write_json, write_rows
+
+from protestlog.cli.app import (
+    Format, FormatOpt, JsonShort, app, chosen_format, make_filters, open_ledger, parse_as_of, settings,
+)
+from protestlog.cli.options import AsOfOpt, MinConfidenceOpt
+
+SEARCH_COLUMNS = ["rank", "id", "date", "region", "province", "place", "killed", "injured", "group",
+                  "circumstance", "sources_count"]
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., metavar="TEXT", help="Words to find; case and accents ignored, 'juli*' "
+                                                         "matches a prefix."),
+    since: Optional[str] = typer.Option(None, help="First incident date (included)."),
+    until: Optional[str] = typer.Option(None, help="Last incident date (included)."),
+    region: Optional[str] = typer.Option(None),
+    group: Optional[str] = typer.Option(None),
+    circumstance: Optional[str] = typer.Option(None),
+    min_confidence: MinConfidenceOpt = None,
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Show at most this many records."),
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+    as_json: JsonShort = False,
+):
+    """Full-text search of current records: place, province, region, notes and source names, best match first.
+
+    Every word must match (in any field); case and accents are ignored, so 'apurimac' finds Apurímac.
+    Takes the filters and --as-of of 'list'.
+    """
+    from protestlog.search import search as run_search
+
+    filters = make_filters(since, until, region, group, circumstance, min_confidence)
+    fmt_name = chosen_format(fmt, as_json)
+    with open_ledger(ctx) as ledger:
+        rows = run_search(ledger, text, filters, as_of=parse_as_of(as_of), limit=limit)
+    env = settings(ctx).env
+    if fmt_name in ("table", "markdown"):
+        write_rows(env, rows, SEARCH_COLUMNS, fmt_name, title=f"Records matching {text!r}, best first "
+                   f"({len(rows)} found)", numeric={"rank", "id", "killed", "injured", "sources_count"})
+    else:
+        from protestlog.reports import RECORD_COLUMNS
+
+        write_rows(env, rows, ["rank", "score"] + list(RECORD_COLUMNS) + ["revision", "recorded_at", "recorded_by",
+                                                                          "sources_count"], fmt_name)
+
+
+@app.command()
+def query(
+    ctx: typer.Context,
+    sql: str = typer.Argument(..., metavar="SQL", help="One SELECT statement, e.g. "
+                                                       "\"select region, sum(killed) from records group by region\"."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Print at most this many rows."),
+    fmt: FormatOpt = Format.table,
+    as_json: JsonShort = False,
+):
+    """Read-only SQL over the ledger's views (records, history, milestones) and tables.
+
+    The statement runs on a read-only connection that also refuses ATTACH and setting pragmas,
+    so nothing it does can change the ledger.
+    """
+    from protestlog.search import query as run_query
+
+    s = settings(ctx)
+    with open_ledger(ctx):  # refuses a missing or foreign file; migrates an older ledger so the views exist
+        pass
+    columns, rows = run_query(s.db, sql, limit=limit)
+    fmt_name = chosen_format(fmt, as_json)
+    if fmt_name == "json" and not columns:
+        write_json(s.env, [])
+        return
+    write_rows(s.env, rows, columns, fmt_name)

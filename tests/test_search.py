@@ -1,0 +1,134 @@
+"""`protestlog search`: full-text search through sqlite-utils over FTS5, kept in step with every append."""
+
+import sqlite3
+
+import pytest
+
+from conftest import DATA_CSV
+
+
+def ids(cli, *args):
+    r = cli("search", *args, "--json")
+    assert r.exit_code == 0, r
+    return [row["id"] for row in r.json()]
+
+
+@pytest.fixture
+def shipped(cli):
+    assert cli("import", DATA_CSV, env={"PROTESTLOG_TODAY": "2027-01-01"}).exit_code == 0  # sources read in 2026
+
+
+def test_accent_and_case_insensitive(cli, shipped):
+    # From data/peru_2022_2023.csv: records 1 and 3 are in Andahuaylas, 9 and 10 in Juliaca, 1-3 in Apurímac.
+    assert sorted(ids(cli, "JULIACA")) == sorted(ids(cli, "juliaca")) == [9, 10]
+    assert sorted(ids(cli, "andahuaylas")) == [1, 3]
+    assert sorted(ids(cli, "Apurimac")) == sorted(ids(cli, "APURÍMAC")) == [1, 2, 3]
+    assert sorted(ids(cli, "juli*")) == [9, 10]
+
+
+def test_notes_and_source_names_are_searched_but_not_urls(cli, add):
+    a = add(date="2022-12-15", region="Ayacucho", killed=1, note="Named victim: Edgar Prado Arango")
+    b = add(date="2022-12-16", region="Junín", killed=1, source="Defensoría del Pueblo",
+            url="https://example.org/huamanga")
+    assert ids(cli, "prado") == [a]
+    assert ids(cli, "defensoria") == [b]
+    assert ids(cli, "huamanga") == []  # the URL is not indexed
+    assert ids(cli, "example") == []
+
+
+def test_every_word_must_match_in_any_field(cli, add):
+    a = add(date="2022-12-15", region="Ayacucho", place="Huamanga", killed=1, note="airport")
+    add(date="2022-12-16", region="Ayacucho", place="Huanta", killed=1, note="plaza")
+    assert ids(cli, "ayacucho airport") == [a]
+    assert ids(cli, "airport plaza") == []
+
+
+def test_ranked_best_first(cli, add):
+    # 'Juliaca' in the place, a short note and the source name beats one mention in a long note.
+    for day in ("2022-12-11", "2022-12-12", "2022-12-15"):  # records without the word give it weight (IDF)
+        add(date=day, region="Ayacucho", killed=1, note="Huamanga")
+    weak = add(date="2023-01-09", region="Puno", killed=1,
+               note="A long note about many things " * 10 + "and once Juliaca.")
+    strong = add(date="2023-01-09", region="Puno", place="Juliaca", killed=1, note="Juliaca airport",
+                 source="Radio Juliaca")
+    rows = cli("search", "juliaca", "--json").json()
+    assert [r["id"] for r in rows] == [strong, weak]
+    assert [r["rank"] for r in rows] == [1, 2]
+    assert rows[0]["score"] > rows[1]["score"]
+
+
+def test_kept_in_step_with_amend_retract_and_import(cli, add, tmp_path):
+    a = add(date="2022-12-15", region="Ayacucho", killed=1, note="first report: Quinua")
+    assert ids(cli, "quinua") == [a]
+    assert cli("amend", a, "--note", "corrected: Huamanga", "--reason", "new source").exit_code == 0
+    assert ids(cli, "quinua") == []  # only the current revision is searched
+    assert ids(cli, "huamanga") == [a]
+    assert cli("retract", a, "--reason", "duplicate").exit_code == 0
+    assert ids(cli, "huamanga") == []
+    f = tmp_path / "new.csv"
+    f.write_text("date,region,killed,place\n2023-01-09,Puno,2,Ilave\n", encoding="utf-8")
+    assert cli("import", f).exit_code == 0
+    assert len(ids(cli, "ilave")) == 1
+
+
+def test_as_of_and_filters(cli, add, db):
+    a = add(date="2022-12-15", region="Ayacucho", killed=1, note="Quinua")
+    then = sqlite3.connect(db).execute("SELECT MAX(recorded_at) FROM entries").fetchone()[0]
+    assert cli("amend", a, "--note", "Huamanga", "--reason", "new source").exit_code == 0
+    b = add(date="2023-01-09", region="Puno", killed=2, note="Quinua too")
+    assert ids(cli, "quinua", "--as-of", then) == [a]
+    assert ids(cli, "quinua") == [b]
+    assert ids(cli, "quinua", "--region", "puno") == [b]
+    assert ids(cli, "quinua", "--since", "2023-01-10") == []
+    assert ids(cli, "quinua", "--until", "2022-12-31") == []
+
+
+def test_formats_and_hostile_queries(cli, shipped):
+    csv = cli("search", "juliaca", "--format", "csv")
+    assert csv.exit_code == 0 and csv.stdout.splitlines()[0].startswith("rank,score,id,date")
+    assert len(cli("search", "juliaca", "--format", "ndjson").stdout.splitlines()) == 2
+    assert ids(cli, "juliaca", "--limit", "1") == [9]
+    for text in ['"', 'NOT', 'a OR', "juliaca) OR (x", "NEAR(", "'; drop table entries; --", "*"]:
+        r = cli("search", text, "--json")
+        assert r.exit_code in (0, 1), (text, r)
+        assert "Traceback" not in r.stderr
+        if r.exit_code == 1:
+            assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("protestlog: error: text=")
+    assert cli("search", "").exit_code == 1
+    assert cli("search", "x" * 600).exit_code == 1
+
+
+def test_the_index_is_append_only_and_the_chain_still_verifies(cli, shipped, db):
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM search_text").fetchone()[0] == 10
+    for sql in ("DELETE FROM search_text", "UPDATE search_text SET note = 'x'"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute(sql)
+    r = cli("verify", "--json")
+    assert r.exit_code == 0 and r.json()["ok"], r
+
+
+def test_a_rejected_import_adds_nothing_to_the_index(cli, shipped, db, tmp_path):
+    f = tmp_path / "bad.csv"
+    f.write_text("date,region,killed,place\n2023-01-09,Puno,2,Ilave\n2023-01-09,Puno,-1,Ilave\n", encoding="utf-8")
+    assert cli("import", f).exit_code == 1
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM search_text").fetchone()[0] == 10
+    assert ids(cli, "ilave") == []
+
+
+def test_an_older_ledger_is_migrated_and_its_entries_indexed(cli, add, db, monkeypatch):
+    from protestlog import ledger as ledger_module
+
+    current = ledger_module.SCHEMA_VERSION
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", 3)  # write a ledger as the previous release did
+    a = add(date="2023-01-09", region="Puno", place="Juliaca", killed=17)
+    old = sqlite3.connect(db)
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert not old.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_text'").fetchone()
+    head = old.execute("SELECT hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    old.close()
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", current)
+    assert ids(cli, "juliaca") == [a]
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] >= 4
+    r = cli("verify", "--expect", head)
+    assert r.exit_code == 0, r
