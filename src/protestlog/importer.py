@@ -178,13 +178,18 @@ def rows(raw_stream, fmt: str):
 
 
 def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | None = None,
-                dry_run: bool = False, progress=None) -> dict:
-    """Add every new row of a file as a record, or nothing at all. Returns the batch's counts."""
+                dry_run: bool = False, progress=None, reader=None) -> dict:
+    """Add every new row of a file as a record, or nothing at all. Returns the batch's counts.
+
+    `reader(stream)` replaces the built-in formats (interop/: ACLED, UCDP); it yields the same
+    (line, row or FieldError) pairs, and None for a row it skips on purpose (another country).
+    """
     fmt = detect_format(path, fmt)
     source = open_source(path)
     hashing = HashingReader(source)
     result = {"file": path, "format": fmt, "batch": None, "rows": 0, "added": 0, "already_present": 0,
-              "rejected": 0, "ids": [], "differs": [], "retracted": [], "errors": [], "dry_run": dry_run}
+              "rejected": 0, "ids": [], "differs": [], "retracted": [], "errors": [], "dry_run": dry_run,
+              "skipped": 0}
     first_id = last_id = None
     find_external = ("SELECT record_id, fingerprint, action FROM entries WHERE external_id = ? "
                      "ORDER BY seq DESC LIMIT 1")
@@ -199,8 +204,11 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
             db = ledger.db
             batch = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM imports").fetchone()[0]
             append = ledger.appender(by=by)
-            for line, raw in rows(hashing, fmt):
+            for line, raw in (reader(hashing) if reader else rows(hashing, fmt)):
                 result["rows"] += 1
+                if raw is None:
+                    result["skipped"] += 1
+                    continue
                 if progress and result["rows"] % 1000 == 0:
                     progress(result["rows"], hashing.bytes_read)
                 try:

@@ -19,6 +19,11 @@ from protestlog.cli.options import AsOfOpt, ByOpt, ReasonOpt
 # ---- import, batches, export -------------------------------------------------------
 
 
+class Interop(str, Enum):
+    acled = "acled"
+    ucdp = "ucdp"
+
+
 class ImportFormat(str, Enum):
     csv = "csv"
     tsv = "tsv"
@@ -34,6 +39,10 @@ def import_(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
     by: ByOpt = None,
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON on stdout."),
+    source_format: Optional[Interop] = typer.Option(None, "--from", help="Read an ACLED export or a UCDP GED "
+                                                                          "file (CSV/TSV) in its own columns."),
+    country: Optional[str] = typer.Option(None, "--country", help="With --from: keep only this country's rows "
+                                                                  "(others are counted as skipped)."),
 ):
     """Import incident records from a file: idempotent, and all rows or none.
 
@@ -52,14 +61,23 @@ def import_(
     from protestlog.duplicates import likely_duplicates
     from protestlog.importer import ImportRejected, import_file
 
-    if file == "-" and fmt is None:
+    if file == "-" and fmt is None and source_format is None:
         raise UsageProblem("--format is required when reading standard input")
+    if country is not None and source_format is None:
+        raise UsageProblem("--country goes with --from acled|ucdp")
+    reader, fmt_name = None, fmt.value if fmt else None
+    if source_format is not None:
+        from protestlog import interop
+
+        reader = interop.reader(source_format.value, today=dates.today(), country=country,
+                                delimiter=interop.delimiter_for(file, fmt_name))
+        fmt_name = source_format.value
     env = settings(ctx).env
     with open_ledger(ctx, create=True) as ledger, import_progress(env) as progress:
         before = ledger.head()
         try:
-            result = import_file(ledger, file, fmt=fmt.value if fmt else None, today=dates.today(), by=by,
-                                 dry_run=dry_run, progress=progress)
+            result = import_file(ledger, file, fmt=fmt_name, today=dates.today(), by=by,
+                                 dry_run=dry_run, progress=progress, reader=reader)
         except ImportRejected as exc:
             if as_json:
                 write_json(env, exc.result)
@@ -95,8 +113,9 @@ def import_(
         verb = "would add" if dry_run else "added"
         span = f", ids {result['ids'][0]}–{result['ids'][1]}" if result["ids"] and not dry_run else ""
         batch = f" (batch {result['batch']}{span})" if result["batch"] else ""
+        skipped = f", skipped {result['skipped']} of other countries" if result.get("skipped") else ""
         env.say(f"{file}: {verb} {result['added']}, already present {result['already_present']}, "
-                f"rejected {result['rejected']}{batch}")
+                f"rejected {result['rejected']}{skipped}{batch}")
 
 
 LOOKALIKE_LIMIT = 2000
@@ -215,6 +234,8 @@ def export(
     redact: bool = typer.Option(False, "--redact", help="Leave out notes (which may name victims), reasons "
                                                         "and who recorded: for publication."),
     raw: bool = typer.Option(False, "--raw", help="Do not neutralise spreadsheet formulas in CSV/TSV cells."),
+    to: Optional[Interop] = typer.Option(None, "--to", help="Write ACLED's or UCDP GED's own columns "
+                                                            "(current records; see the README for what is lost)."),
 ):
     """Export current records (retracted ones left out) in a form 'protestlog import' reads back.
 
@@ -230,6 +251,17 @@ def export(
 
     fmt_name = "json" if as_json else fmt.value
     filters = make_filters(since, until, None, None, None)
+    if to is not None:
+        if include_history:
+            raise UsageProblem("--include-history cannot go with --to: ACLED and UCDP files hold current events")
+        from protestlog import interop
+
+        with open_ledger(ctx) as ledger:
+            rows = interop.export_rows(to.value, ledger, filters, as_of=parse_as_of(as_of), redact=redact)
+            if fmt_name in ("csv", "tsv") and not raw:
+                rows = spreadsheet_safe(rows)
+            write_rows(settings(ctx).env, rows, interop.columns(to.value), fmt_name)
+        return
     with open_ledger(ctx) as ledger:
         rows = export_rows(ledger, filters, as_of=parse_as_of(as_of), include_history=include_history,
                            redact=redact)
