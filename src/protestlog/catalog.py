@@ -5,7 +5,8 @@ Datasette see what `list` sees, without knowing how revisions supersede each oth
 Everything here is derived from `entries`; nothing in it is part of the hash chain.
 
 The search index is one row per entry in `search_text` (kind 'entry'; issue 14's victims
-can add kind 'victim' rows), filled by a trigger in the same transaction as the entry, so
+can add kind 'victim' rows, with ids that stay clear of entry numbers), whose id is the entry's
+`seq` (so Datasette can search the `records` view through it), filled by a trigger in the same transaction as the entry, so
 an interrupted import leaves neither. sqlite-utils builds the FTS5 table and its triggers
 (`enable_fts`) and runs the searches (`search`). `search_text` is append-only like the
 entries it mirrors. sqlite-utils is imported only here, so start-up never loads it.
@@ -22,7 +23,7 @@ _FIELD_LIST = ", ".join(f'"{f}"' for f in FIELDS)
 # Each record's current revision, retracted records left out: the rows `list` shows.
 RECORDS_VIEW = (
     f"SELECT record_id AS id, revision, {_FIELD_LIST}, json_array_length(sources) AS sources_count, "
-    f"recorded_at, recorded_by, batch_id FROM entries WHERE action != 'retract' AND seq NOT IN "
+    f"recorded_at, recorded_by, batch_id, seq FROM entries WHERE action != 'retract' AND seq NOT IN "
     f"(SELECT p.seq FROM entries n JOIN entries p ON p.record_id = n.record_id "
     f"AND p.revision = n.revision - 1 WHERE n.revision > 1)"
 )
@@ -39,8 +40,8 @@ VIEWS = {"records": RECORDS_VIEW, "history": HISTORY_VIEW}
 _SOURCE_NAMES = "(SELECT group_concat(json_extract(s.value, '$.name'), ' ; ') FROM json_each(new.sources) AS s)"
 ENTRY_TEXT_TRIGGER = (
     "CREATE TRIGGER entries_search_text AFTER INSERT ON entries BEGIN "
-    "INSERT INTO search_text (kind, ref, record_id, region, province, place, note, sources) "
-    f"VALUES ('entry', new.seq, new.record_id, new.region, new.province, new.place, new.note, {_SOURCE_NAMES}); "
+    "INSERT INTO search_text (id, kind, ref, record_id, region, province, place, note, sources) "
+    f"VALUES (new.seq, 'entry', new.seq, new.record_id, new.region, new.province, new.place, new.note, {_SOURCE_NAMES}); "
     "END"
 )
 APPEND_ONLY = (
@@ -72,8 +73,8 @@ def migrate(conn) -> None:
                              pk="id", not_null={"kind", "ref", "record_id"})
     db.execute("CREATE UNIQUE INDEX search_text_ref ON search_text (kind, ref)")
     db.execute(ENTRY_TEXT_TRIGGER)
-    db.execute("INSERT INTO search_text (kind, ref, record_id, region, province, place, note, sources) "
-               "SELECT 'entry', seq, record_id, region, province, place, note, "
+    db.execute("INSERT INTO search_text (id, kind, ref, record_id, region, province, place, note, sources) "
+               "SELECT seq, 'entry', seq, record_id, region, province, place, note, "
                + _SOURCE_NAMES.replace("new.", "entries.") + " FROM entries ORDER BY seq")
     db["search_text"].enable_fts(SEARCH_COLUMNS, fts_version="FTS5", create_triggers=True, tokenize=TOKENIZER)
     for statement in APPEND_ONLY:

@@ -78,3 +78,36 @@ def query(
         write_json(s.env, [])
         return
     write_rows(s.env, rows, columns, fmt_name)
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    datasette: str = typer.Option(..., "--datasette", metavar="DIR", help="Folder to write ledger.db and "
+                                                                          "metadata.json into."),
+    redact: bool = typer.Option(False, "--redact", help="Blank notes (which may name victims), reasons and "
+                                                        "who recorded, in the copy."),
+    title: Optional[str] = typer.Option(None, "--title", help="Title Datasette shows."),
+    license_name: Optional[str] = typer.Option(None, "--license", help="Licence of the data (default CC BY 4.0)."),
+    license_url: Optional[str] = typer.Option(None, "--license-url"),
+    source: Optional[str] = typer.Option(None, "--source", help="Who compiled the data."),
+    source_url: Optional[str] = typer.Option(None, "--source-url"),
+    as_json: JsonShort = False,
+):
+    """Publish a read-only copy of the ledger for Datasette, with metadata.json and canned queries.
+
+    The ledger must pass 'verify'; the metadata names its head hash and as-of time. Serve it with
+    'datasette DIR/ledger.db -m DIR/metadata.json' (pip install 'protestlog[publish]').
+    """
+    from protestlog.publish import publish as run_publish
+
+    with open_ledger(ctx) as ledger:
+        result = run_publish(ledger, datasette, redact=redact, title=title, license_name=license_name,
+                             license_url=license_url, source=source, source_url=source_url)
+    env = settings(ctx).env
+    if as_json:
+        write_json(env, result)
+    else:
+        env.say(f"wrote {result['database']} and {result['metadata']} ({result['entries']} entries, head "
+                f"{result['head_hash']}, as of {result['as_of']}{', redacted' if redact else ''}); serve with: "
+                f"datasette {result['database']} -m {result['metadata']}")
