@@ -92,3 +92,9 @@ def test_query_needs_a_ledger(cli, db):
     r = cli("query", "select 1")
     assert r.exit_code == 1 and "no ledger" in r.stderr
     assert not Path(db).exists()
+
+
+def test_a_runaway_query_is_stopped(cli, shipped):
+    r = cli("query", "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c",
+            "--timeout", "0.5")
+    assert r.exit_code == 1 and "stopped after 0.5s" in r.stderr

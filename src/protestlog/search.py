@@ -81,11 +81,12 @@ def _authorizer(action, arg1, arg2, dbname, source):
     return sqlite3.SQLITE_DENY
 
 
-def query(path, sql: str, *, limit: int | None = None):
+def query(path, sql: str, *, limit: int | None = None, timeout: float | None = None):
     """Run one SQL statement on a read-only connection; return (columns, rows).
 
     The connection is opened read-only (mode=ro), with `query_only` on and an authorizer that
     allows only reads, so no statement can change the ledger, attach another file or load code.
+    A statement still running after `timeout` seconds is stopped (a runaway recursive query).
     """
     global _READ_ACTIONS
     if _READ_ACTIONS is None:
@@ -105,6 +106,11 @@ def query(path, sql: str, *, limit: int | None = None):
     try:
         conn.execute("PRAGMA query_only = ON")
         conn.set_authorizer(_authorizer)
+        if timeout is not None:
+            import time
+
+            deadline = time.monotonic() + timeout
+            conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
         try:
             cursor = conn.execute(sql)
             columns = [d[0] for d in cursor.description or []]
@@ -113,7 +119,9 @@ def query(path, sql: str, *, limit: int | None = None):
             raise FieldError("sql", sql, "give one statement at a time") from None
         except sqlite3.DatabaseError as exc:
             message = str(exc)
-            if "not authorized" in message or "readonly" in message or "query_only" in message:
+            if message == "interrupted":
+                message = f"stopped after {timeout:g}s (raise --timeout)"
+            elif "not authorized" in message or "readonly" in message or "query_only" in message:
                 message = "the query is read-only: only SELECT statements over the ledger can run"
             raise FieldError("sql", sql, message) from None
     finally:

@@ -11,8 +11,7 @@ from protestlog.cli.app import (
 )
 from protestlog.cli.options import AsOfOpt, MinConfidenceOpt
 
-SEARCH_COLUMNS = ["rank", "id", "date", "region", "province", "place", "killed", "injured", "group",
-                  "circumstance", "sources_count"]
+SEARCH_COLUMNS = ["rank", "id", "date", "region", "place", "killed", "injured", "sources_count"]
 
 
 @app.command()
@@ -59,6 +58,8 @@ def query(
     sql: str = typer.Argument(..., metavar="SQL", help="One SELECT statement, e.g. "
                                                        "\"select region, sum(killed) from records group by region\"."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Print at most this many rows."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.001, metavar="SECONDS",
+                                  help="Stop a statement still running after this long."),
     fmt: FormatOpt = Format.table,
     as_json: JsonShort = False,
 ):
@@ -72,7 +73,7 @@ def query(
     s = settings(ctx)
     with open_ledger(ctx):  # refuses a missing or foreign file; migrates an older ledger so the views exist
         pass
-    columns, rows = run_query(s.db, sql, limit=limit)
+    columns, rows = run_query(s.db, sql, limit=limit, timeout=timeout)
     fmt_name = chosen_format(fmt, as_json)
     if fmt_name == "json" and not columns:
         write_json(s.env, [])
