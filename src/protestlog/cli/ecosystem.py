@@ -9,7 +9,9 @@ from protestlog.output import write_json, write_rows
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, app, chosen_format, make_filters, open_ledger, parse_as_of, settings,
 )
-from protestlog.cli.options import AsOfOpt, MinConfidenceOpt
+from protestlog.cli.options import (
+    AsOfOpt, CircumstanceFilterOpt, GroupFilterOpt, MinConfidenceOpt, RegionFilterOpt,
+)
 
 SEARCH_COLUMNS = ["rank", "id", "date", "region", "place", "killed", "injured", "sources_count"]
 
@@ -21,9 +23,9 @@ def search(
                                                          "matches a prefix."),
     since: Optional[str] = typer.Option(None, help="First incident date (included)."),
     until: Optional[str] = typer.Option(None, help="Last incident date (included)."),
-    region: Optional[str] = typer.Option(None),
-    group: Optional[str] = typer.Option(None),
-    circumstance: Optional[str] = typer.Option(None),
+    region: RegionFilterOpt = None,
+    group: GroupFilterOpt = None,
+    circumstance: CircumstanceFilterOpt = None,
     min_confidence: MinConfidenceOpt = None,
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Show at most this many records."),
     as_of: AsOfOpt = None,
@@ -34,6 +36,11 @@ def search(
 
     Every word must match (in any field); case and accents are ignored, so 'apurimac' finds Apurímac.
     Takes the filters and --as-of of 'list'.
+
+    \b
+    Examples:
+      protestlog search juliaca
+      protestlog search "apurimac pellets" --since 2022-12-07 --json
     """
     from protestlog.search import search as run_search
 
@@ -67,6 +74,11 @@ def query(
 
     The statement runs on a read-only connection that also refuses ATTACH and setting pragmas,
     so nothing it does can change the ledger.
+
+    \b
+    Examples:
+      protestlog query "select count(*), sum(killed) from records"
+      protestlog query "select * from history where action = 'amend'" -f csv
     """
     from protestlog.search import query as run_query
 
@@ -90,15 +102,20 @@ def publish(
                                                         "who recorded, in the copy."),
     title: Optional[str] = typer.Option(None, "--title", help="Title Datasette shows."),
     license_name: Optional[str] = typer.Option(None, "--license", help="Licence of the data (default CC BY 4.0)."),
-    license_url: Optional[str] = typer.Option(None, "--license-url"),
+    license_url: Optional[str] = typer.Option(None, "--license-url", help="Link to the licence text."),
     source: Optional[str] = typer.Option(None, "--source", help="Who compiled the data."),
-    source_url: Optional[str] = typer.Option(None, "--source-url"),
-    as_json: JsonShort = False,
+    source_url: Optional[str] = typer.Option(None, "--source-url", help="Link to the source."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ):
     """Publish a read-only copy of the ledger for Datasette, with metadata.json and canned queries.
 
     The ledger must pass 'verify'; the metadata names its head hash and as-of time. Serve it with
     'datasette DIR/ledger.db -m DIR/metadata.json' (pip install 'protestlog[publish]').
+
+    \b
+    Examples:
+      protestlog publish --datasette site/
+      protestlog publish --datasette site/ --redact --license "CC BY 4.0"
     """
     from protestlog.publish import publish as run_publish
 

@@ -57,6 +57,7 @@ def import_(
       protestlog import data/peru_2022_2023.csv
       protestlog import reports.csv --dry-run
       protestlog import - --format ndjson < feed.ndjson
+      protestlog import --from acled acled-export.csv --country Peru
     """
     from protestlog.duplicates import likely_duplicates
     from protestlog.importer import ImportRejected, import_file
@@ -246,6 +247,7 @@ def export(
     Examples:
       protestlog export --format csv > ledger.csv
       protestlog export --redact --format json > public.json
+      protestlog export --to acled > peru-acled.csv
     """
     from protestlog.export import export_columns, export_rows, spreadsheet_safe
 
