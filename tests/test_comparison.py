@@ -344,3 +344,12 @@ def test_fractional_counts_use_the_beta_form_of_clopper_pearson():
         lo, hi = clopper_pearson(a, n)
         assert lo == pytest.approx(stats.beta.ppf(0.025, a, n - a + 1), rel=1e-6)
         assert hi == pytest.approx(stats.beta.ppf(0.975, a + 1, n - a), rel=1e-6)
+
+
+@pytest.mark.parametrize("window", ["1", "40", "999999999"])
+def test_any_window_is_clipped_to_the_range_without_error(cli, shipped, window):
+    s = summary(cli, "--window", window, "--sensitivity")
+    m = milestone(s)
+    assert m["before"]["start"] >= SINCE and m["after"]["end"] <= UNTIL
+    assert m["before"]["days"] == min(int(window), 8)
+    assert s["sensitivity"][0]["window"] == int(window)

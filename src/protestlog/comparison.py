@@ -43,15 +43,21 @@ def allowed(confidence: str | None, min_confidence: str | None) -> bool:
 def _share(unit: dict, lo: str, hi: str, rule: str) -> float:
     """The part of a unit's deaths counted in [lo, hi] under a span rule."""
     start, end = unit["date"], unit["end_date"] or unit["date"]
-    if rule == "start" or start == end:
+    if rule == "start" or end <= start or None in (_day(start), _day(end)):  # a damaged span counts at its start
         return 1.0 if lo <= start <= hi else 0.0
     if rule == "end":
         return 1.0 if lo <= end <= hi else 0.0
     first, last = max(start, lo), min(end, hi)
     if first > last:
         return 0.0
-    days = (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days + 1
-    return ((dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days + 1) / days
+    return ((_day(last) - _day(first)).days + 1) / ((_day(end) - _day(start)).days + 1)
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def tally(units: list[dict], lo: dt.date, hi: dt.date, rule: str = "start", min_confidence: str | None = None) -> dict:
@@ -77,8 +83,8 @@ def tally(units: list[dict], lo: dt.date, hi: dt.date, rule: str = "start", min_
 
 def windows(day: dt.date, w: int, since: dt.date, until: dt.date):
     """before = [M - w, M - 1], after = [M, M + w - 1], both clipped to [since, until]."""
-    return ((max(day - dt.timedelta(days=w), since), day - dt.timedelta(days=1)),
-            (day, min(day + dt.timedelta(days=w - 1), until)))
+    back, ahead = min(w, (day - since).days), min(w - 1, (until - day).days)  # clip first: no date overflow
+    return ((day - dt.timedelta(days=back), day - dt.timedelta(days=1)), (day, day + dt.timedelta(days=ahead)))
 
 
 def _days(lo: dt.date, hi: dt.date) -> int:
@@ -89,8 +95,9 @@ def _daily(units: list[dict], lo: dt.date, hi: dt.date, min_confidence: str | No
     """Deaths per day in [lo, hi], each record on its start date (as the comparison counts it)."""
     per = [0] * _days(lo, hi)
     for u in units:
-        if allowed(u["confidence"], min_confidence) and lo.isoformat() <= u["date"] <= hi.isoformat():
-            per[(dt.date.fromisoformat(u["date"]) - lo).days] += u["killed"] or 0
+        day = _day(u["date"])
+        if allowed(u["confidence"], min_confidence) and day and lo <= day <= hi:
+            per[(day - lo).days] += u["killed"] or 0
     return per
 
 
