@@ -168,8 +168,8 @@ def draw_timeline(data: dict, fmt: str):
     top = max((v for v in values if v is not None), default=0) or 1
     for i, v in enumerate(values):  # unknown is not zero: a hatched "no data" band, not an empty bar
         if v is None:
-            ax.axvspan(starts[i], starts[i] + dt.timedelta(days=widths[i]), color="#eeeeee", hatch="//",
-                       ec="#bbbbbb", lw=0, label=NO_DATA if i == values.index(None) else None)
+            ax.axvspan(starts[i], starts[i] + dt.timedelta(days=widths[i]), facecolor="#f2f2f2", hatch="///",
+                       edgecolor="#c8c8c8", linewidth=0.5, label=NO_DATA if i == values.index(None) else None)
     if None in values:
         ax.legend(loc="upper right", fontsize=8, frameon=False)
     for i, m in enumerate(data["milestones"]):

@@ -9,7 +9,7 @@ from protestlog.output import Env, plural, write_json, write_rows
 SPLIT_COLUMNS = ["name", "records", "killed", "injured"]
 SERIES_COLUMNS = ["start", "end", "records", "killed", "cumulative_killed", "injured", "cumulative_injured"]
 NUMERIC = {"records", "killed", "injured", "cumulative_killed", "cumulative_injured", "days",
-           "killed_per_day"}
+           "killed_per_day", "ratio"}
 
 
 def header(s: dict, *, period: bool = True) -> str:
@@ -142,7 +142,7 @@ def render_summary(env: Env, s: dict, fmt: str):
                  (f"Series by {s['range']['by']} (running totals from {s['range']['since']})", series_rows(s),
                   SERIES_COLUMNS, series_caption(s)),
                  ("Before and after milestones", milestone_rows(s), MILESTONE_COLUMNS,
-                  "\n".join([NOTE] + details))]
+                  ("\n\n" if fmt == "markdown" else "\n").join([NOTE] + details))]
         for title, rows, columns, caption in parts:
             write_rows(env, rows, columns, fmt, title=title, caption=caption, numeric=NUMERIC | {"total"})
             if fmt == "markdown":
