@@ -24,7 +24,7 @@ demo: install
 	$(BIN)/protestlog --db $(DEMO_DB) report --since 2022-12-07 --until 2023-01-10 --output demo-report.html
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo-timeline.svg demo-report.html .pytest_cache
