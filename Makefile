@@ -33,7 +33,7 @@ clean:
 bench: install
 	$(BIN)/python bench/bench.py
 
-# The renderings the README shows, rebuilt from the shipped data (committed under docs/).
+# The renderings and outputs the README shows, rebuilt from the shipped data (committed under docs/).
 docs: install
 	rm -f docs/demo.db docs/demo.db-wal docs/demo.db-shm
 	$(BIN)/protestlog --db docs/demo.db import data/peru_2022_2023.csv
@@ -43,3 +43,4 @@ docs: install
 	$(BIN)/protestlog --db docs/demo.db report --since 2022-12-07 --until 2023-01-10 --output docs/report.html
 	$(BIN)/protestlog --db docs/demo.db report --since 2022-12-07 --until 2023-01-10 --output docs/report.md
 	rm -f docs/demo.db docs/demo.db-wal docs/demo.db-shm
+	$(BIN)/python docs/readme_examples.py --write README.md   # the outputs the README shows

@@ -169,6 +169,7 @@ def test_readme_shows_what_chart_prints(cli, shipped):
     from conftest import REPO
 
     readme = (REPO / "README.md").read_text("utf-8")
-    block = readme.split("<!-- chart-demo -->\n```\n", 1)[1].split("```", 1)[0]
+    marker = "<!-- output: protestlog --db demo.db chart --since 2022-12-07 --until 2023-01-10 --by week -->\n```text\n"
+    block = readme.split(marker, 1)[1].split("```", 1)[0]
     assert block == cli("chart", *RANGE, "--by", "week").stdout
     assert block == (REPO / "docs" / "chart.txt").read_text("utf-8")

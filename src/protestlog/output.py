@@ -35,17 +35,35 @@ class Env:
                    no_color="NO_COLOR" in os.environ)
 
     def console(self, stderr: bool = False):
-        """A Rich console built per command (not at import): plain, boxless text when piped."""
+        """A Rich console built per command (not at import): plain, boxless text when piped.
+
+        NO_COLOR or TERM=dumb means no escape sequence at all (Rich's own no_color still sends
+        bold and italic), so no colour system is given to Rich then.
+        """
         from rich.console import Console
 
         stream, is_tty = (self.stderr, self.stderr_tty) if stderr else (self.stdout, self.stdout_tty)
         if is_tty:
-            return Console(file=stream, no_color=self.no_color, highlight=False)
-        return Console(file=stream, no_color=True, force_terminal=False, highlight=False, width=200,
-                       color_system=None)
+            plain = self.no_color or os.environ.get("TERM") == "dumb"
+            console = Console(file=stream, highlight=False, no_color=plain, emoji=False,
+                              **({"color_system": None} if plain else {}))
+        else:
+            console = Console(file=stream, no_color=True, force_terminal=False, highlight=False, width=200,
+                              color_system=None, emoji=False)
+        console.on_broken_pipe = _reader_left
+        return console
 
     def say(self, message: str):
         print(message, file=self.stderr)
+
+
+def _reader_left():
+    """`protestlog … | head`: the reader went away. Stop quietly with SIGPIPE's usual status."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (tests capture stdout)
+        pass
+    raise SystemExit(141)
 
 
 def plural(count, noun: str, nouns: str | None = None) -> str:

@@ -27,6 +27,8 @@ class LedgerGroup(TyperGroup):
             raise Interrupted("interrupted: the command stopped and wrote nothing") from None
         except typer.Abort:  # a prompt met the end of its input
             raise Interrupted("no answer to the prompt: nothing was written") from None
+        except BrokenPipeError:  # Click would exit 1, as if the data were wrong
+            reader_left()
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         args = list(sys.argv[1:] if args is None else args)
@@ -35,15 +37,13 @@ class LedgerGroup(TyperGroup):
             args = hoist_global_options(self, args)
             code = super().main(args=args, prog_name=prog_name or "protestlog", complete_var=complete_var,
                                 standalone_mode=False, **extra)
+            sys.stdout.flush()  # inside the try: a reader that left shows up here, not at exit
         except LedgerError as exc:
             fail(str(exc), exc.exit_status)
         except KeyboardInterrupt:
             fail("interrupted: the command stopped and wrote nothing", 130)
-        except BrokenPipeError:  # `protestlog … | head`: the reader left; stop quietly, as `cat` would
-            import os
-
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(141)
+        except BrokenPipeError:
+            reader_left()
         except Exception as exc:
             # Click's exceptions (Typer may vendor its own Click): usage errors carry exit_code 2.
             if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
@@ -125,6 +125,13 @@ def hoist_global_options(group, args: list[str]) -> list[str]:
             rest.append(args[i])
             i += 1
     return front + moved + path + rest
+
+
+def reader_left():
+    """`protestlog … | head`: the reader went away. Stop quietly with SIGPIPE's usual status (141)."""
+    from protestlog.output import _reader_left
+
+    _reader_left()
 
 
 class Interrupted(LedgerError):

@@ -110,6 +110,9 @@ def summary(
                            sensitivity=sensitivity and not by_region)
     from protestlog import views
 
+    if as_of and not result["ledger"]["entries"]:
+        settings(ctx).env.say(f"protestlog: note: nothing was recorded yet as of {as_of} (recording time, UTC); "
+                              f"every figure below is empty")
     render = views.render_regions if by_region else views.render_summary
     render(settings(ctx).env, result, chosen_format(fmt, as_json))
 
