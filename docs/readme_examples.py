@@ -5,7 +5,8 @@ rewrites the outputs):
 
 * **Examples**: every line starting with `protestlog` in a ```sh block is run, in order, with the
   other lines of its block, against a fresh ledger built from data/peru_2022_2023.csv, from a
-  folder holding that ledger as `demo.db` (also $PROTESTLOG_DB) and the files the examples name.
+  folder holding that ledger as `demo.db` (also $PROTESTLOG_DB) and the files the examples name
+  (reports.csv and feed.ndjson: the shipped data; the ACLED and UCDP files: it exported to them).
   A line documents its exit code with `(exit N)` in its trailing comment (default 0) and may
   document its whole output with `# => TEXT`. Shell variable assignments (`head=$(…)`) run too;
   any other line (`make`, `pip`) is shown, not run. ```text blocks (synopses) are not run.
@@ -60,6 +61,12 @@ def demo_folder(folder: Path) -> Path:
     feed = subprocess.run([executable(), "export", "--format", "ndjson"], cwd=folder, env=environment(folder),
                           capture_output=True, text=True, check=True)
     (folder / "feed.ndjson").write_text(feed.stdout, encoding="utf-8")
+    # The ACLED and UCDP files the interoperability examples import: the shipped data in their columns.
+    for target, names in (("acled", ("2023-01-13-Peru.csv", "latin-america.csv")), ("ucdp", ("GEDEvent_v23_1.csv",))):
+        other = subprocess.run([executable(), "export", "--to", target], cwd=folder, env=environment(folder),
+                               capture_output=True, text=True)
+        for name in names if other.returncode == 0 else ():
+            (folder / name).write_text(other.stdout, encoding="utf-8")
     return folder
 
 
