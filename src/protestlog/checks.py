@@ -6,7 +6,7 @@ source (`require_source`), at most N records graded unverified (`max_unverified`
 chain still passes through a published head (`expect`).
 """
 
-from protestlog.duplicates import DEFAULT_THRESHOLD, likely_duplicates
+from protestlog.duplicates import DEFAULT_THRESHOLD, scan
 from protestlog.ledger import Ledger
 from protestlog.verify import verify
 
@@ -23,7 +23,8 @@ def run_checks(ledger: Ledger, *, require_source: bool = False, max_unverified: 
         problem("verify", p["message"])
     if not chain["ok"]:
         # A broken ledger's records cannot be trusted enough to check further.
-        return {"ok": False, "entries": chain["entries"], "head_hash": chain["head_hash"], "problems": problems}
+        return {"ok": False, "entries": chain["entries"], "head_hash": chain["head_hash"], "problems": problems,
+                "duplicates_capped": None}
 
     base, params = ledger.current_sql(None)
     db = ledger.db
@@ -32,7 +33,8 @@ def run_checks(ledger: Ledger, *, require_source: bool = False, max_unverified: 
     for r in db.execute(f"SELECT record_id FROM ({base}) WHERE killed_low > killed OR killed_high < killed "
                         f"OR injured_low > injured OR injured_high < injured", params):
         problem("range", f"record {r[0]}: a low or high figure is on the wrong side of the best figure", r[0])
-    for pair in likely_duplicates(ledger, threshold=duplicate_threshold):
+    duplicates = scan(ledger, threshold=duplicate_threshold)
+    for pair in duplicates["pairs"]:
         problem("duplicate", f"records {pair['a']} and {pair['b']} look like the same incident "
                              f"({pair['region']}, {pair['a_date']}/{pair['b_date']}, score {pair['score']}); "
                              f"retract one if so", pair["a"])
@@ -45,4 +47,5 @@ def run_checks(ledger: Ledger, *, require_source: bool = False, max_unverified: 
         if count > max_unverified:
             problem("unverified", f"{count} {'record is' if count == 1 else 'records are'} unverified "
                                   f"(at most {max_unverified} allowed)")
-    return {"ok": not problems, "entries": chain["entries"], "head_hash": chain["head_hash"], "problems": problems}
+    return {"ok": not problems, "entries": chain["entries"], "head_hash": chain["head_hash"], "problems": problems,
+            "duplicates_capped": duplicates["capped"]}

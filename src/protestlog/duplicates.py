@@ -1,7 +1,7 @@
 """Likely duplicates: the same deaths reported twice by different outlets.
 
 Two current records are compared only when they are in the same region and at most one
-day apart (an index lookup, not a scan of all pairs). The score adds evidence:
+day apart. The score adds evidence:
 
     same day +0.4, or one day apart +0.2
     same place +0.3; one place name inside the other +0.2; two different places -0.2;
@@ -11,80 +11,136 @@ day apart (an index lookup, not a scan of all pairs). The score adds evidence:
 
 A pair scoring at least the threshold (default 0.75) is listed for a person to decide;
 protestlog never merges or retracts on its own.
+
+How it scales: the records to compare are copied once into a temporary table (place and
+province folded for comparison) indexed by region and day, so each record meets only the
+records of its block (its region, the day before, the day itself and the day after), and
+SQLite scores the pairs. Work grows with records times block size, not with all pairs. A
+region-day holding more than BLOCK_CAP records (a bulk feed, not one day's reporting) would
+make its blocks quadratic: there, only records that name the same place are compared, and
+the result says which region-days were capped.
 """
+
+import math
+from functools import lru_cache
 
 from protestlog.ledger import Ledger
 from protestlog.regions import fold
 
 DEFAULT_THRESHOLD = 0.75
+BLOCK_CAP = 100  # records in one region-day beyond which only same-place pairs are compared
+
+# The score in hundredths, so it is exact: same day 40 / next day 20; place equal 30, one inside
+# the other 20, different -20; province +10 when the places did not match; killed equal 25, or
+# ranges overlapping 10; group equal 5; clamped to 0..100.
+SCORE_SQL = """
+  (CASE WHEN a.day = b.day THEN 40 ELSE 20 END)
++ (CASE WHEN a.place_key = '' OR b.place_key = '' THEN 0
+        WHEN a.place_key = b.place_key THEN 30
+        WHEN instr(a.place_key, b.place_key) OR instr(b.place_key, a.place_key) THEN 20 ELSE -20 END)
++ (CASE WHEN a.place_key != '' AND b.place_key != ''
+             AND (instr(a.place_key, b.place_key) OR instr(b.place_key, a.place_key)) THEN 0
+        WHEN a.province_key != '' AND a.province_key = b.province_key THEN 10 ELSE 0 END)
++ (CASE WHEN a.killed = b.killed THEN 25 WHEN a.lo <= b.hi AND b.lo <= a.hi THEN 10 ELSE 0 END)
++ (CASE WHEN a.grp = b.grp THEN 5 ELSE 0 END)"""
+
+COLUMNS = ("record_id INTEGER PRIMARY KEY, seq INTEGER, region TEXT, day INTEGER, date TEXT, place TEXT, "
+           "place_key TEXT, province_key TEXT, killed INTEGER, lo INTEGER, hi INTEGER, grp TEXT, "
+           "new INTEGER, capped INTEGER NOT NULL DEFAULT 0")
 
 
-def _score(a, b) -> float:
-    score = 0.4 if a["date"] == b["date"] else 0.2
-    place_a, place_b = fold(a["place"] or ""), fold(b["place"] or "")
-    if place_a and place_b:
-        if place_a == place_b:
-            score += 0.3
-        elif place_a in place_b or place_b in place_a:
-            score += 0.2
-        else:
-            score -= 0.2
-    if not (place_a and place_b and (place_a in place_b or place_b in place_a)):
-        if a["province"] and b["province"] and fold(a["province"]) == fold(b["province"]):
-            score += 0.1
-    if a["killed"] == b["killed"]:
-        score += 0.25
-    elif _lo(a) <= _hi(b) and _lo(b) <= _hi(a):
-        score += 0.1
-    if a["group"] == b["group"]:
-        score += 0.05
-    return round(max(min(score, 1.0), 0.0), 2)
-
-
-def _lo(r) -> int:
-    return r["killed_low"] if r["killed_low"] is not None else r["killed"]
-
-
-def _hi(r) -> int:
-    return r["killed_high"] if r["killed_high"] is not None else r["killed"]
+@lru_cache(maxsize=65536)
+def _key(text: str | None) -> str:
+    """Folded place or province ('' for none); cached, since a ledger names few places many times."""
+    return fold(text) if text else ""
 
 
 def likely_duplicates(ledger: Ledger, *, threshold: float = DEFAULT_THRESHOLD, newer_than_seq: int | None = None,
                       as_of: str | None = None) -> list[dict]:
-    """Pairs of current records that probably describe the same deaths, best first.
+    """Pairs of current records that probably describe the same deaths, best first (see `scan`)."""
+    return scan(ledger, threshold=threshold, newer_than_seq=newer_than_seq, as_of=as_of)["pairs"]
 
-    With `newer_than_seq`, only pairs in which one record was written after that entry
-    (what an import just added) are returned.
+
+def scan(ledger: Ledger, *, threshold: float = DEFAULT_THRESHOLD, newer_than_seq: int | None = None,
+         as_of: str | None = None, cap: int = BLOCK_CAP) -> dict:
+    """{"pairs": [...best first], "capped": [{"region", "date", "records"}]}.
+
+    With `newer_than_seq`, only pairs in which one record was written after that entry (what an
+    import just added) are returned, and only the records near those are read.
     """
-    cut = ledger.cut(as_of)
-    bound = " AND n.seq <= ?" if cut is not None else ""
-    superseded = ("SELECT p.seq FROM entries n JOIN entries p ON p.record_id = n.record_id "
-                  f"AND p.revision = n.revision - 1 WHERE n.revision > 1{bound}")
-    live = "{t}.action != 'retract' AND {t}.seq NOT IN (" + superseded + ")" + (" AND {t}.seq <= ?" if cut else "")
-    # Each record `a` looks up its neighbours `b` through the date index (three days, same region),
-    # so the work grows with the records examined times a region-day's records, not with all pairs.
-    if newer_than_seq is None:  # every pair once
-        outer, order, newer = "", "b.record_id > a.record_id", []
-    else:  # pairs with at least one new record, once: `a` is new, `b` old or a later new one
-        outer, order, newer = " AND a.seq > ?", "(b.seq <= ? OR b.record_id > a.record_id)", [newer_than_seq]
-    sql = ("SELECT a.record_id AS a_id, b.record_id AS b_id, "
-           + ", ".join(f'a."{c}" AS a_{c}, b."{c}" AS b_{c}' for c in
-                       ("date", "region", "province", "place", "killed", "killed_low", "killed_high", "group"))
-           + " FROM entries a JOIN entries b ON b.date BETWEEN date(a.date, '-1 day') AND date(a.date, '+1 day') "
-             f"AND b.region = a.region AND b.record_id != a.record_id AND {order} "
-             f"WHERE {live.format(t='a')}{outer} AND {live.format(t='b')}")
-    cut_args = ([cut] if cut is not None else []) * 2  # NOT IN's bound, then the seq bound
-    args = newer + cut_args + newer + cut_args  # in the order the placeholders appear
-    pairs = []
-    for row in ledger.db.execute(sql, args):
-        side = {p: {k: row[f"{p}_{k}"] for k in ("date", "region", "province", "place", "killed", "killed_low",
-                                                  "killed_high")} | {"group": row[f"{p}_group"]}
-                for p in ("a", "b")}
-        score = _score(side["a"], side["b"])
-        if score >= threshold:
-            pairs.append({"a": row["a_id"], "b": row["b_id"], "score": score, "region": side["a"]["region"],
-                          "a_date": side["a"]["date"], "b_date": side["b"]["date"],
-                          "a_killed": side["a"]["killed"], "b_killed": side["b"]["killed"],
-                          "a_place": side["a"]["place"], "b_place": side["b"]["place"]})
+    db = ledger.db
+    db.create_function("protestlog_key", 1, _key, deterministic=True)
+    db.execute("DROP TABLE IF EXISTS temp.dup_records")
+    db.execute(f"CREATE TEMP TABLE dup_records ({COLUMNS})")
+    try:
+        _fill(ledger, newer_than_seq, as_of)
+        db.execute("CREATE INDEX temp.dup_block ON dup_records (region, capped, day)")
+        capped = [{"region": r[0], "date": r[1], "records": r[2]} for r in db.execute(
+            "SELECT region, date, COUNT(*) FROM temp.dup_records GROUP BY region, day HAVING COUNT(*) > ? "
+            "ORDER BY region, day", (cap,))]
+        if capped:
+            db.execute("UPDATE temp.dup_records SET capped = 1 WHERE (region, day) IN (SELECT region, day FROM "
+                       "temp.dup_records GROUP BY region, day HAVING COUNT(*) > ?)", (cap,))
+            db.execute("CREATE INDEX temp.dup_place ON dup_records (region, place_key, day) WHERE place_key != ''")
+        pairs = [_pair(row) for row in db.execute(_pairs_sql(newer_than_seq is not None, bool(capped)),
+                                                  (math.ceil(threshold * 100 - 1e-9),) * (2 if capped else 1))]
+    finally:
+        db.execute("DROP TABLE IF EXISTS temp.dup_records")
     pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
-    return pairs
+    return {"pairs": pairs, "capped": capped}
+
+
+def _fill(ledger: Ledger, newer_than_seq: int | None, as_of: str | None):
+    """Copy the current records to compare into the temporary table, with their comparison keys."""
+    cut = ledger.cut(as_of)
+    base, params = ledger.current_sql(cut)
+    near, near_params = "", []
+    if newer_than_seq is not None:
+        # Only records within a day of a new record's day can pair with it: read those days through
+        # the date index instead of the whole ledger.
+        near = (" WHERE date IN (SELECT DISTINCT date(n.date, d.shift) FROM entries AS n, "
+                "(SELECT '-1 day' AS shift UNION ALL SELECT '+0 days' UNION ALL SELECT '+1 day') AS d "
+                "WHERE n.seq > ?)")
+        near_params = [newer_than_seq]
+    ledger.db.execute(
+        "INSERT INTO temp.dup_records (record_id, seq, region, day, date, place, place_key, province_key, killed, "
+        "lo, hi, grp, new) SELECT record_id, seq, region, CAST(julianday(date) AS INTEGER), date, place, "
+        "protestlog_key(place), protestlog_key(province), killed, COALESCE(killed_low, killed), "
+        "COALESCE(killed_high, killed), \"group\", seq > ? "
+        f"FROM ({base}){near}", [newer_than_seq if newer_than_seq is not None else 0] + params + near_params)
+
+
+def _pairs_sql(newer: bool, capped: bool) -> str:
+    """Pairs scoring at least the threshold: within blocks below the cap, any two records; where a
+    block is capped, records naming the same place. Each pair once: `a` new when asked for new."""
+    if newer:  # `a` is new; `b` is old, or new with a larger id
+        order, outer = "(NOT b.new OR b.record_id > a.record_id)", "a.new"
+    else:
+        order, outer = "b.record_id > a.record_id", "1"
+    select = ("SELECT a.record_id AS a_id, b.record_id AS b_id, a.region, a.date AS a_date, b.date AS b_date, "
+              "a.killed AS a_killed, b.killed AS b_killed, a.place AS a_place, b.place AS b_place, "
+              f"MAX(MIN({SCORE_SQL}, 100), 0) AS score ")
+    sql = (select + "FROM temp.dup_records AS a JOIN temp.dup_records AS b INDEXED BY dup_block "
+           "ON b.region = a.region AND b.capped = 0 AND b.day BETWEEN a.day - 1 AND a.day + 1 "
+           f"AND {order} WHERE {outer} AND a.capped = 0 AND score >= ?")
+    if capped:  # a pair touching a capped region-day, compared only when both name the same place
+        sql += (" UNION ALL " + select + "FROM temp.dup_records AS a JOIN temp.dup_records AS b INDEXED BY dup_place "
+                "ON b.region = a.region AND b.place_key = a.place_key AND b.place_key != '' "
+                "AND b.day BETWEEN a.day - 1 AND a.day + 1 "
+                f"AND {order} WHERE {outer} AND a.place_key != '' AND (a.capped OR b.capped) AND score >= ?")
+    return sql
+
+
+def _pair(row) -> dict:
+    return {"a": row["a_id"], "b": row["b_id"], "score": row["score"] / 100, "region": row["region"],
+            "a_date": row["a_date"], "b_date": row["b_date"], "a_killed": row["a_killed"],
+            "b_killed": row["b_killed"], "a_place": row["a_place"], "b_place": row["b_place"]}
+
+
+def capped_note(capped: list[dict], cap: int = BLOCK_CAP) -> str:
+    """One line saying where the comparison was limited to same-place pairs."""
+    largest = max(capped, key=lambda c: c["records"])
+    where = f"{largest['region']} {largest['date']}, {largest['records']}"
+    many = (f"1 region-day holds more than {cap} records ({where})" if len(capped) == 1 else
+            f"{len(capped)} region-days hold more than {cap} records each (largest: {where})")
+    return f"{many}; there only records naming the same place were compared for duplicates"

@@ -67,12 +67,15 @@ def duplicates(
     Example:
       protestlog duplicates --min-score 0.6
     """
-    from protestlog.duplicates import likely_duplicates
+    from protestlog.duplicates import capped_note, scan
 
     with open_ledger(ctx) as ledger:
-        pairs = likely_duplicates(ledger, threshold=min_score, as_of=parse_as_of(as_of))
-    write_rows(settings(ctx).env, pairs, ["a", "b", "score", "region", "a_date", "b_date", "a_killed", "b_killed",
-                                          "a_place", "b_place"], chosen_format(fmt, as_json),
+        found = scan(ledger, threshold=min_score, as_of=parse_as_of(as_of))
+    env = settings(ctx).env
+    if found["capped"]:
+        env.say(f"protestlog: note: {capped_note(found['capped'])}")
+    write_rows(env, found["pairs"], ["a", "b", "score", "region", "a_date", "b_date", "a_killed", "b_killed",
+                                     "a_place", "b_place"], chosen_format(fmt, as_json),
                title="Likely duplicates", numeric={"a", "b", "score", "a_killed", "b_killed"})
 
 
@@ -103,6 +106,10 @@ def check(
         result = run_checks(ledger, require_source=require_source, max_unverified=max_unverified,
                             duplicate_threshold=duplicate_score, expect=expect.lower() if expect else None)
     env, fmt_name = settings(ctx).env, chosen_format(fmt, as_json)
+    if result["duplicates_capped"]:
+        from protestlog.duplicates import capped_note
+
+        env.say(f"protestlog: note: {capped_note(result['duplicates_capped'])}")
     if fmt_name == "json":
         write_json(env, result)
     elif fmt_name == "table":

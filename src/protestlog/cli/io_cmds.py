@@ -59,7 +59,7 @@ def import_(
       protestlog import - --format ndjson < feed.ndjson
       protestlog import --from acled acled-export.csv --country Peru
     """
-    from protestlog.duplicates import likely_duplicates
+    from protestlog.duplicates import capped_note, scan
     from protestlog.importer import ImportRejected, import_file
 
     if file == "-" and fmt is None and source_format is None:
@@ -93,9 +93,11 @@ def import_(
                               + "; nothing was imported)") from None
         # Pair-wise comparison grows with the square of a region-day's records: for a bulk load,
         # leave it to 'protestlog duplicates' rather than make the import wait.
-        lookalikes = [] if dry_run or not 0 < result["added"] <= LOOKALIKE_LIMIT else likely_duplicates(
+        found = {"pairs": [], "capped": []} if dry_run or not 0 < result["added"] <= LOOKALIKE_LIMIT else scan(
             ledger, newer_than_seq=before["seq"] if before else 0)
-    result["likely_duplicates"] = lookalikes
+    lookalikes = result["likely_duplicates"] = found["pairs"]
+    if found["capped"]:
+        env.say(f"protestlog: note: {capped_note(found['capped'])}")
     if result["added"] > LOOKALIKE_LIMIT and not dry_run:
         env.say(f"protestlog: note: {result['added']} rows added; run 'protestlog duplicates' to look for "
                 f"records that report the same deaths")
