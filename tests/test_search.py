@@ -1,5 +1,6 @@
 """`protestlog search`: full-text search through sqlite-utils over FTS5, kept in step with every append."""
 
+import json
 import sqlite3
 
 import pytest
@@ -132,3 +133,65 @@ def test_an_older_ledger_is_migrated_and_its_entries_indexed(cli, add, db, monke
     assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] >= 4
     r = cli("verify", "--expect", head)
     assert r.exit_code == 0, r
+
+
+# ---- the index under the reliability conditions of the ledger --------------------------------
+
+def index_matches_entries(db) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM search_text").fetchone()[0] == entries
+        conn.execute("INSERT INTO search_text_fts (search_text_fts) VALUES ('integrity-check')")
+        return entries
+    finally:
+        conn.close()
+
+
+def test_sigkill_mid_import_leaves_index_and_entries_together(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    from conftest import protestlog_exe, run_exe
+    from test_reliability import env_for, verified
+
+    rows = 8000
+    path = tmp_path / "reports.csv"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("external_id,date,region,place,killed,note\n")
+        for i in range(rows):
+            f.write(f"r{i},2022-12-{1 + i % 31:02d},Puno,Place {i % 50},{i % 6},marker{i % 3}\n")
+    full = tmp_path / "full.db"
+    started = time.monotonic()
+    assert run_exe("import", path, db=full, timeout=600).returncode == 0
+    duration = time.monotonic() - started
+    assert index_matches_entries(full) == rows
+    for fraction in (0.3, 0.7):
+        db = tmp_path / f"killed-{fraction}.db"
+        run_exe("add", "--date", "2022-12-01", "--region", "Lima", "--killed", "0", "--note", "marker0", db=db)
+        proc = subprocess.Popen([protestlog_exe(), "import", str(path)], env=env_for(db), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(duration * fraction)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        assert index_matches_entries(db) - 1 in (0, rows)
+        verified(db)
+
+
+def test_concurrent_writers_each_get_their_index_row(tmp_path):
+    import subprocess
+
+    from conftest import protestlog_exe, run_exe
+    from test_reliability import env_for
+
+    db = tmp_path / "shared.db"
+    exe = protestlog_exe()
+    loop = (f'for i in $(seq 1 25); do "{exe}" add --date 2022-12-15 --region Ayacucho --killed 1 '
+            f'--note "worker$W entry$i" > /dev/null || exit 1; done')
+    workers = [subprocess.Popen(["bash", "-c", loop], env={**env_for(db), "W": str(w)}, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for w in range(4)]
+    assert all(w.wait(timeout=600) == 0 for w in workers)
+    assert index_matches_entries(db) == 100
+    found = json.loads(run_exe("search", "worker2", "--json", db=db).stdout)
+    assert len(found) == 25

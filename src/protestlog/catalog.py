@@ -18,23 +18,40 @@ from protestlog.records import FIELDS
 TOKENIZER = "unicode61 remove_diacritics 2"
 SEARCH_COLUMNS = ("region", "province", "place", "note", "sources", "victims")
 
-_FIELD_LIST = ", ".join(f'"{f}"' for f in FIELDS)
+# The record fields as they stood at schema version 4. A view names its columns when it is created, so
+# a later migration that adds a field recreates the views (`create_views`) rather than editing this list.
+V4_FIELDS = ("date", "end_date", "date_precision", "region", "province", "place", "killed", "killed_low",
+             "killed_high", "killed_reported", "injured", "injured_low", "injured_high", "injured_reported",
+             "detained", "minors", "group", "circumstance", "cause", "confidence", "sources", "note",
+             "external_id")
 
-# Each record's current revision, retracted records left out: the rows `list` shows.
-RECORDS_VIEW = (
-    f"SELECT record_id AS id, revision, {_FIELD_LIST}, json_array_length(sources) AS sources_count, "
-    f"recorded_at, recorded_by, batch_id, seq FROM entries WHERE action != 'retract' AND seq NOT IN "
-    f"(SELECT p.seq FROM entries n JOIN entries p ON p.record_id = n.record_id "
-    f"AND p.revision = n.revision - 1 WHERE n.revision > 1)"
-)
 
-# Every entry in ledger order, with what it did and why: the rows `show` and `export --include-history` give.
-HISTORY_VIEW = (
-    f"SELECT seq, record_id AS id, revision, action, reason, recorded_at, recorded_by, {_FIELD_LIST}, "
-    f"batch_id, prev_hash, hash FROM entries"
-)
+def view_sql(fields) -> dict[str, str]:
+    """The views' SELECTs for the given record fields."""
+    listed = ", ".join(f'"{f}"' for f in fields)
+    return {
+        # Each record's current revision, retracted records left out: the rows `list` shows.
+        "records": (
+            f"SELECT record_id AS id, revision, {listed}, json_array_length(sources) AS sources_count, "
+            f"recorded_at, recorded_by, batch_id, seq FROM entries WHERE action != 'retract' AND seq NOT IN "
+            f"(SELECT p.seq FROM entries n JOIN entries p ON p.record_id = n.record_id "
+            f"AND p.revision = n.revision - 1 WHERE n.revision > 1)"),
+        # Every entry in ledger order, with what it did and why: what `show` and `export --include-history` give.
+        "history": (
+            f"SELECT seq, record_id AS id, revision, action, reason, recorded_at, recorded_by, {listed}, "
+            f"batch_id, prev_hash, hash FROM entries"),
+    }
 
-VIEWS = {"records": RECORDS_VIEW, "history": HISTORY_VIEW}
+
+VIEWS = view_sql(FIELDS)  # the views as the current schema has them (a later migration recreates these)
+
+
+def create_views(conn, fields=FIELDS) -> None:
+    """(Re)create the views with sqlite-utils; a migration that adds a record field calls this again."""
+    db = database(conn)
+    for name, sql in view_sql(fields).items():
+        db.create_view(name, sql, replace=True)
+
 
 # Source names only (not URLs): 'Amnesty' should find the record, 'https' should not find every record.
 _SOURCE_NAMES = "(SELECT group_concat(json_extract(s.value, '$.name'), ' ; ') FROM json_each(new.sources) AS s)"
@@ -54,9 +71,26 @@ APPEND_ONLY = (
 
 def database(conn):
     """sqlite-utils over protestlog's own connection (its transaction, no plugins, no pragmas)."""
-    import sqlite_utils
+    return _sqlite_utils().Database(conn, recursive_triggers=False, execute_plugins=False)
 
-    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+def _sqlite_utils():
+    """Import sqlite-utils without the pandas and numpy it loads when they are installed (0.6 s):
+    it needs them only to insert DataFrames, which protestlog never does. Others can still import them."""
+    import sys
+
+    if "sqlite_utils" in sys.modules:
+        return sys.modules["sqlite_utils"]
+    blocked = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # makes `import name` raise ImportError, which sqlite-utils expects
+    try:
+        import sqlite_utils
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return sqlite_utils
 
 
 def migrate(conn) -> None:
@@ -65,9 +99,8 @@ def migrate(conn) -> None:
     Runs inside the ledger's migration transaction (sqlite-utils executes statement by
     statement when a transaction is open, so nothing here commits half a schema).
     """
+    create_views(conn, V4_FIELDS)
     db = database(conn)
-    for name, sql in VIEWS.items():
-        db.create_view(name, sql, replace=True)
     db["search_text"].create({"id": int, "kind": str, "ref": int, "record_id": int, "region": str,
                               "province": str, "place": str, "note": str, "sources": str, "victims": str},
                              pk="id", not_null={"kind", "ref", "record_id"})
