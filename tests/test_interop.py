@@ -124,6 +124,7 @@ def test_acled_reimport_is_idempotent_and_a_revision_is_reported(cli, tmp_path):
     ("event_date", "January 2023", "line 3: event_date='January 2023': expected ACLED's"),
     ("time_precision", "7", "line 3: time_precision='7': must be ACLED's 1"),
     ("event_id_cnty", "", "line 3: event_id_cnty='': is required"),
+    ("event_date", "09 January 2099", "line 3: event_date='09 January 2099': is in the future"),
 ])
 def test_acled_bad_rows_name_line_and_column(cli, tmp_path, db, column, value, message):
     rows = [dict(r) for r in ACLED_ROWS[:3]]
@@ -214,7 +215,7 @@ def test_ucdp_field_by_field(cli, tmp_path):
 @pytest.mark.parametrize("column,value,message", [
     ("best", "x", "line 3: best='x': must be a whole number"),
     ("low", "5", "line 3: low='5': is more than killed (3)"),
-    ("adm_1", "Atlantis department", "line 3: adm_1='Atlantis': unknown region"),
+    ("adm_1", "Atlantis department", "line 3: adm_1='Atlantis department': unknown region"),
     ("date_start", "15/12/2022", "line 3: date_start='15/12/2022': expected a GED date"),
     ("date_prec", "9", "line 3: date_prec='9': must be GED's"),
 ])

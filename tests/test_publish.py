@@ -139,6 +139,7 @@ def test_publish_refuses_a_tampered_ledger_and_bad_folders(cli, shipped, db, tmp
     target.write_text("x")
     r = cli("publish", "--datasette", target)
     assert r.exit_code == 1 and "is a file, not a folder" in r.stderr
+    assert cli("publish", "--datasette", "").exit_code == 1 and cli("publish", "--datasette", " ").exit_code == 1
     conn = sqlite3.connect(db)
     conn.execute("DROP TRIGGER entries_append_only_update")
     conn.execute("UPDATE entries SET killed = 99 WHERE seq = 3")

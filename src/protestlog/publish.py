@@ -107,6 +107,8 @@ def publish(ledger, out_dir: str, *, redact: bool = False, title: str | None = N
     if not checked["ok"]:
         raise LedgerError("the ledger does not pass 'protestlog verify'; nothing was published: "
                           + checked["problems"][0]["message"])
+    if not str(out_dir).strip() or "\x00" in str(out_dir):
+        raise FieldError("datasette", out_dir, "give the folder to publish into")
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)

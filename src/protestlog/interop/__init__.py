@@ -101,17 +101,20 @@ def _rows(fmt, text, *, today, country, delimiter):
                 yield rows.line_num, SKIP
                 continue
             mapped = fmt.to_record(row)
-            yield rows.line_num, _validated(mapped, fmt.COLUMN_OF, today)
+            yield rows.line_num, _validated(mapped, row, fmt.COLUMN_OF, today)
         except FieldError as exc:
             yield rows.line_num, exc
 
 
-def _validated(mapped: dict, column_of: dict, today) -> dict:
-    """Validate with the common gate, naming the file's own column when a value is refused."""
+def _validated(mapped: dict, row: dict, column_of: dict, today) -> dict:
+    """Validate with the common gate, naming the file's own column, and its value as the file wrote
+    it, when a value is refused."""
     try:
         return validate(mapped, today=today)
     except FieldError as exc:
-        raise FieldError(column_of.get(exc.field, exc.field), exc.value, exc.reason) from None
+        column = column_of.get(exc.field, exc.field)
+        value = row[column] if column in row and isinstance(exc.value, (str, int)) else exc.value
+        raise FieldError(column, value, exc.reason) from None
 
 
 def export_rows(kind: str, ledger, filters, *, as_of=None, redact: bool = False):
