@@ -80,7 +80,7 @@ def query(
       protestlog query "select count(*), sum(killed) from records"
       protestlog query "select * from history where action = 'amend'" -f csv
     """
-    from protestlog.search import query as run_query
+    from protestlog.sql_query import query as run_query
 
     s = settings(ctx)
     with open_ledger(ctx):  # refuses a missing or foreign file; migrates an older ledger so the views exist
