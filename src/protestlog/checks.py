@@ -38,6 +38,9 @@ def run_checks(ledger: Ledger, *, require_source: bool = False, max_unverified: 
         problem("duplicate", f"records {pair['a']} and {pair['b']} look like the same incident "
                              f"({pair['region']}, {pair['a_date']}/{pair['b_date']}, score {pair['score']}); "
                              f"retract one if so", pair["a"])
+    from protestlog.victim_checks import victim_problems
+
+    problems.extend(victim_problems(ledger))
     if require_source:
         for r in db.execute(f"SELECT record_id FROM ({base}) WHERE json_array_length(sources) = 0 "
                             f"ORDER BY record_id", params):

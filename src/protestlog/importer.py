@@ -24,7 +24,7 @@ from protestlog.records import FIELDS, fingerprint, validate
 COLUMNS = set(FIELDS) | {"source", "url", "accessed"}
 # Ledger metadata that an export carries: accepted on import and recreated, never copied.
 IGNORED = {"id", "revision", "action", "recorded_at", "recorded_by", "reason", "seq", "hash", "prev_hash",
-           "sources_count", "running_killed", "running_injured", "batch_id", "fingerprint"}
+           "sources_count", "running_killed", "running_injured", "batch_id", "fingerprint", "victims"}
 FORMATS = ("csv", "tsv", "json", "ndjson")
 EXTENSIONS = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson"}
 MAX_ERRORS_SHOWN = 20
@@ -91,7 +91,17 @@ def unneutralise(value: str) -> str:
     return value[1:] if value.startswith(NEUTRALISED) else value
 
 
-def read_delimited(stream, delimiter: str):
+class Schema:
+    """The columns a kind of file may have: incidents by default, victims in victim_io."""
+
+    def __init__(self, columns, ignored, hint: str):
+        self.columns, self.ignored, self.hint = set(columns), set(ignored), hint
+
+
+INCIDENTS = Schema(COLUMNS, IGNORED, "columns are named like the 'add' options: date, region, killed, ...")
+
+
+def read_delimited(stream, delimiter: str, schema: Schema = INCIDENTS):
     """Yield (line, raw row) pairs from CSV or TSV; raise on a header the ledger cannot take."""
     reader = csv.reader(stream, delimiter=delimiter, strict=True)
     try:
@@ -105,9 +115,8 @@ def read_delimited(stream, delimiter: str):
     for name in names:
         if name in seen:
             raise FieldError("header", name, "column appears twice", 1)
-        if name not in COLUMNS and name not in IGNORED:
-            raise FieldError("header", name, "is not a column protestlog knows (columns are named like "
-                             "the 'add' options: date, region, killed, ...)", 1)
+        if name not in schema.columns and name not in schema.ignored:
+            raise FieldError("header", name, f"is not a column protestlog knows ({schema.hint})", 1)
         seen.add(name)
     while True:
         try:
@@ -123,24 +132,24 @@ def read_delimited(stream, delimiter: str):
             yield reader.line_num, FieldError("row", delimiter.join(values),
                                               f"has {len(values)} fields, the header has {len(names)}")
             continue
-        yield reader.line_num, {n: unneutralise(v) for n, v in zip(names, values) if n not in IGNORED}
+        yield reader.line_num, {n: unneutralise(v) for n, v in zip(names, values) if n not in schema.ignored}
 
 
-def _object_row(item, number):
+def _object_row(item, number, schema: Schema = INCIDENTS):
     if not isinstance(item, dict):
         return FieldError("item", item, "must be an object")
     row = {}
     for key, value in item.items():
         name = column_name(str(key))
-        if name in IGNORED:
+        if name in schema.ignored:
             continue
-        if name not in COLUMNS:
+        if name not in schema.columns:
             return FieldError(name, value, "is not a field protestlog knows")
         row[name] = value
     return row
 
 
-def read_json(stream):
+def read_json(stream, schema: Schema = INCIDENTS):
     """A JSON array of objects; 'line' in errors is the item's position (1-based)."""
     try:
         data = json.load(stream)
@@ -149,10 +158,10 @@ def read_json(stream):
     if not isinstance(data, list):
         raise FieldError("json", type(data).__name__, "must be an array of objects", 1)
     for number, item in enumerate(data, start=1):
-        yield number, _object_row(item, number)
+        yield number, _object_row(item, number, schema)
 
 
-def read_ndjson(stream):
+def read_ndjson(stream, schema: Schema = INCIDENTS):
     """One JSON object per line, streamed."""
     for number, line in enumerate(stream, start=1):
         if not line.strip():
@@ -162,14 +171,14 @@ def read_ndjson(stream):
         except json.JSONDecodeError as exc:
             yield number, FieldError("json", line.strip(), f"is not valid JSON: {exc.msg}")
             continue
-        yield number, _object_row(item, number)
+        yield number, _object_row(item, number, schema)
 
 
-def rows(raw_stream, fmt: str):
+def rows(raw_stream, fmt: str, schema: Schema = INCIDENTS):
     """(line, row-or-FieldError) pairs; decoding problems name the line."""
     text = io.TextIOWrapper(io.BufferedReader(raw_stream), encoding="utf-8-sig", errors="strict", newline="")
-    reader = {"csv": lambda: read_delimited(text, ","), "tsv": lambda: read_delimited(text, "\t"),
-              "json": lambda: read_json(text), "ndjson": lambda: read_ndjson(text)}[fmt]()
+    reader = {"csv": lambda: read_delimited(text, ",", schema), "tsv": lambda: read_delimited(text, "\t", schema),
+              "json": lambda: read_json(text, schema), "ndjson": lambda: read_ndjson(text, schema)}[fmt]()
     try:
         yield from reader
     except UnicodeDecodeError as exc:

@@ -17,9 +17,10 @@ from pathlib import Path
 from protestlog.dates import utcnow
 from protestlog.errors import LedgerError
 from protestlog.records import FIELDS, fingerprint
+from protestlog.victim_schema import SCHEMA as VICTIM_SCHEMA
 
 APPLICATION_ID = 0x706C6F67  # 'plog': marks a SQLite file as a protestlog ledger
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 GENESIS = "0" * 64
 SQLITE_HEADER = b"SQLite format 3\x00"
 ENTRY_META = ("seq", "record_id", "revision", "action", "recorded_at", "recorded_by", "reason")
@@ -134,7 +135,19 @@ def _catalog(db):
 
 # Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1 (SQL text, or a
 # function of the connection for steps built with sqlite-utils).
-MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog}
+def _victims(db):
+    """Version 5: victim records and each incident's alleged responsible force (victim_schema.py);
+    the catalog's views are rebuilt so they show the new column."""
+    for statement in VICTIM_SCHEMA.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+    from protestlog.catalog import database, VIEWS
+
+    for name, sql in VIEWS.items():
+        database(db).create_view(name, sql, replace=True)
+
+
+MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog, 4: _victims}
 
 
 def who(explicit: str | None = None) -> str:

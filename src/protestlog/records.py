@@ -31,8 +31,11 @@ FIELDS = (
     "injured", "injured_low", "injured_high", "injured_reported",
     "detained", "minors",
     "group", "circumstance", "cause", "confidence",
-    "sources", "note", "external_id",
+    "sources", "note", "external_id", "responsible",
 )
+# Fields added after records were first fingerprinted: left out of the fingerprint while empty, so a
+# file imported before they existed is still recognised when it is imported again.
+LATER_FIELDS = ("responsible",)
 REQUIRED = ("date", "region", "killed")
 DEFAULTS = {"date_precision": "day", "group": "unknown", "cause": "unknown", "confidence": "unverified"}
 INTEGER = re.compile(r"^\d+$")
@@ -191,13 +194,16 @@ def validate(raw: dict, *, today: dt.date) -> dict:
     rec["sources"] = sources
     rec["note"] = parse_text("note", raw.get("note"), multiline=True)
     rec["external_id"] = parse_text("external_id", raw.get("external_id"))
+    rec["responsible"] = (None if blank(raw.get("responsible")) else
+                          vocab.choose("responsible", raw["responsible"], vocab.RESPONSIBLE))
     return rec
 
 
 def fingerprint(record: dict) -> str:
     """What makes two reports the same report: every field but the external id and the day a
     source was read, so re-importing a file on another day still matches."""
-    content = {f: record.get(f) for f in FIELDS if f not in ("sources", "external_id")}
+    content = {f: record.get(f) for f in FIELDS if f not in ("sources", "external_id")
+               and not (f in LATER_FIELDS and record.get(f) is None)}
     content["sources"] = sorted([s.get("name") or "", s.get("url") or ""] for s in record.get("sources") or [])
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -54,12 +54,25 @@ def register(ledger: Ledger, filters: Filters, *, as_of: str | None = None):
     sql = (f"SELECT *, SUM(killed) OVER w AS running_killed, SUM(injured) OVER w AS running_injured "
            f"FROM ({base}){where} WINDOW w AS (ORDER BY date, record_id ROWS UNBOUNDED PRECEDING) "
            f"ORDER BY date, record_id")
+    victims = victims_per_incident(ledger, as_of)
     for row in ledger.db.execute(sql, params + fparams):
         entry = row_to_entry(row)
         out = public_record(entry)
         out["sources_count"] = len(entry["sources"])
+        out["victims"] = victims.get(entry["record_id"], 0)
         out["running_killed"], out["running_injured"] = row["running_killed"], row["running_injured"]
         yield out
+
+
+def victims_per_incident(ledger: Ledger, as_of: str | None = None) -> dict[int, int]:
+    """How many current victim records each incident has linked (victim lists are small)."""
+    from protestlog.victim_store import current_victims_sql, has_victims_table, victim_cut
+
+    if not has_victims_table(ledger.db):
+        return {}
+    base, params = current_victims_sql(victim_cut(ledger, as_of))
+    return dict(ledger.db.execute(f"SELECT incident_id, COUNT(*) FROM ({base}) WHERE incident_id IS NOT NULL "
+                                  f"GROUP BY incident_id", params).fetchall())
 
 
 def _period_start(day: dt.date, by: str) -> dt.date:
@@ -79,7 +92,8 @@ def _next_period(start: dt.date, by: str) -> dt.date:
 
 
 def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", window: int | None = None,
-            filters: Filters | None = None, as_of: str | None = None, sensitivity: bool = False) -> dict:
+            filters: Filters | None = None, as_of: str | None = None, sensitivity: bool = False,
+            count_by: str = "incident") -> dict:
     """Totals, splits, a series with running totals, and before/after comparisons around milestones.
 
     One aggregate query reads the records once, grouped by day, span end, region, victim group
@@ -92,7 +106,7 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     base, params = ledger.current_sql(cut)
     where, fparams = filters.where()
     groups = [dict(row) for row in ledger.db.execute(
-        f"SELECT date, end_date, region, \"group\" AS grp, circumstance, COUNT(*) AS records, "
+        f"SELECT date, end_date, region, \"group\" AS grp, circumstance, responsible, COUNT(*) AS records, "
         f"SUM(killed) AS killed, SUM(COALESCE(killed_low, killed)) AS killed_low, "
         f"SUM(COALESCE(killed_high, killed)) AS killed_high, SUM(injured) AS injured, "
         f"SUM(COALESCE(injured_low, injured)) AS injured_low, SUM(COALESCE(injured_high, injured)) AS injured_high, "
@@ -101,7 +115,14 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
         f"SUM(killed_low IS NOT NULL OR killed_high IS NOT NULL) AS killed_ranged, "
         f"SUM(injured_low IS NOT NULL OR injured_high IS NOT NULL) AS injured_ranged, "
         f"SUM(json_array_length(sources)) AS sources, SUM(json_array_length(sources) = 0) AS unsourced "
-        f"FROM ({base}){where} GROUP BY date, end_date, region, \"group\", circumstance", params + fparams)]
+        f"FROM ({base}){where} GROUP BY date, end_date, region, \"group\", circumstance, responsible",
+        params + fparams)]
+    # Victim records: deaths moved to their dates of death (count_by='death'), minors from ages.
+    from protestlog.victim_reports import summary_adjustments
+
+    shifted, victim_keys = summary_adjustments(ledger, filters, since=since, until=until, count_by=count_by,
+                                               as_of=as_of)
+    groups += shifted
 
     def add(rows, key):
         return sum(r[key] or 0 for r in rows)
@@ -170,7 +191,7 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
         "by_region": split("region"),
         "series": series,
         "milestones": milestones,
-    } | extra
+    } | extra | {"by_responsible": split("responsible")} | victim_keys
 
 
 def _hash_at(ledger: Ledger, cut: int | None) -> str | None:

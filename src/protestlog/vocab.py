@@ -7,6 +7,8 @@ CIRCUMSTANCES = ("clash with security forces", "blockade-related accident", "oth
 CAUSES = ("firearm", "pellets", "tear gas", "blunt force", "burns", "vehicle", "other", "unknown")
 CONFIDENCE = ("confirmed", "probable", "unverified", "contested")  # most to least certain
 PRECISIONS = ("day", "week", "month")
+# Alleged responsible force, for incidents and victims alike: who is alleged to have caused the deaths.
+RESPONSIBLE = ("police", "army", "navy", "other state", "civilians", "unknown")
 
 # ACLED's coding rule for vague counts (ACLED Codebook, "Fatalities"): the number
 # coded is the lowest the wording allows. Kept beside the reported wording, never instead of it.

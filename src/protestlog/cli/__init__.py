@@ -2,7 +2,7 @@
 the logic lives in the library modules beside this package."""
 
 from protestlog.cli.app import app
-from protestlog.cli import record_cmds, reading, io_cmds, checking, milestones, ecosystem  # noqa: F401  (registers commands)
+from protestlog.cli import record_cmds, reading, io_cmds, checking, milestones, ecosystem, victims  # noqa: F401,E501
 
 
 def run():

@@ -252,13 +252,13 @@ def bounds_text(filters) -> str:
 
 
 def summarize(ledger, filters, *, by: str, as_of: str | None, window: int | None = None,
-              sensitivity: bool = False) -> dict:
+              sensitivity: bool = False, count_by: str = "incident") -> dict:
     """The summary over the resolved range (see resolve_range)."""
     from protestlog import reports
 
     start, end = resolve_range(ledger, filters)
     return reports.summary(ledger, since=start, until=end, by=by, window=window, filters=filters, as_of=as_of,
-                           sensitivity=sensitivity)
+                           sensitivity=sensitivity, count_by=count_by)
 
 
 def resolve_range(ledger, filters):

@@ -55,7 +55,12 @@ def verify_cmd(
 @app.command()
 def duplicates(
     ctx: typer.Context,
-    min_score: float = typer.Option(0.75, "--min-score", min=0, max=1, help="Lowest score listed (0–1)."),
+    min_score: Optional[float] = typer.Option(None, "--min-score", min=0, max=1,
+                                              help="Lowest score listed (0–1). Default 0.75, with --victims 0.7."),
+    victims: bool = typer.Option(False, "--victims", help="Pairs of victim records that look like the same "
+                                                          "person, with the reasons."),
+    window: int = typer.Option(3, "--window", min=0, max=366, metavar="DAYS",
+                               help="With --victims: compare people whose dates are this close."),
     as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
 ):
     """Pairs of current records that probably report the same deaths, with a score.
@@ -69,14 +74,31 @@ def duplicates(
     """
     from protestlog.duplicates import capped_note, scan
 
+    if victims:
+        return duplicate_persons(ctx, min_score, window, as_of, chosen_format(fmt, as_json))
     with open_ledger(ctx) as ledger:
-        found = scan(ledger, threshold=min_score, as_of=parse_as_of(as_of))
+        found = scan(ledger, threshold=0.75 if min_score is None else min_score, as_of=parse_as_of(as_of))
     env = settings(ctx).env
     if found["capped"]:
         env.say(f"protestlog: note: {capped_note(found['capped'])}")
     write_rows(env, found["pairs"], ["a", "b", "score", "region", "a_date", "b_date", "a_killed", "b_killed",
                                      "a_place", "b_place"], chosen_format(fmt, as_json),
                title="Likely duplicates", numeric={"a", "b", "score", "a_killed", "b_killed"})
+
+
+def duplicate_persons(ctx, min_score, window: int, as_of, fmt_name: str):
+    from protestlog.persons import DEFAULT_THRESHOLD, likely_same_persons
+    from protestlog.victim_store import current_victims
+
+    with open_ledger(ctx) as ledger:
+        people = current_victims(ledger, as_of=parse_as_of(as_of))
+    pairs = likely_same_persons(people, threshold=DEFAULT_THRESHOLD if min_score is None else min_score,
+                                window_days=window)
+    if fmt_name in ("table", "markdown", "csv", "tsv"):
+        pairs = [p | {"reasons": "; ".join(p["reasons"])} for p in pairs]
+    write_rows(settings(ctx).env, pairs, ["a", "b", "score", "a_name", "b_name", "region", "reasons"], fmt_name,
+               title="Likely the same person (a person decides: 'protestlog victim retract')",
+               numeric={"a", "b", "score"})
 
 
 @app.command()

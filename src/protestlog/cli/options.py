@@ -30,6 +30,8 @@ CauseOpt = Annotated[Text, typer.Option(
     "--cause", help="firearm, pellets, tear gas, blunt force, burns, vehicle, other, unknown.")]
 ConfidenceOpt = Annotated[Text, typer.Option("--confidence", help="confirmed, probable, unverified (default), "
                                                                   "contested.")]
+ResponsibleOpt = Annotated[Text, typer.Option(
+    "--responsible", help="Alleged responsible force: police, army, navy, 'other state', civilians, unknown.")]
 NoteOpt = Annotated[Text, typer.Option("--note", help="Free text: names, context, doubts.")]
 ExternalIdOpt = Annotated[Text, typer.Option("--external-id", help="The report's id in another system.")]
 ByOpt = Annotated[Text, typer.Option("--by", help="Who records this (else $PROTESTLOG_USER, else login name).")]

@@ -17,7 +17,7 @@ from protestlog.cli.options import (
 
 # ---- list --------------------------------------------------------------------
 
-LIST_COLUMNS = ["id", "date", "region", "place", "group", "circumstance", "killed", "injured",
+LIST_COLUMNS = ["id", "date", "region", "place", "group", "circumstance", "killed", "injured", "victims",
                 "sources_count", "running_killed", "running_injured"]
 
 
@@ -58,17 +58,23 @@ def list_records(
             title = (f"Register {bounds_text(filters)}; running totals from the first row shown"
                      + (f"; as of {as_of}" if as_of else ""))
             write_rows(env, rows, LIST_COLUMNS, fmt_name, title=title,
-                       numeric={"id", "killed", "injured", "sources_count", "running_killed", "running_injured"})
+                       numeric={"id", "killed", "injured", "victims", "sources_count", "running_killed",
+                                "running_injured"})
         else:
             from protestlog.reports import RECORD_COLUMNS
 
             columns = list(RECORD_COLUMNS) + ["revision", "recorded_at", "recorded_by", "sources_count",
-                                              "running_killed", "running_injured"]
+                                              "running_killed", "running_injured", "victims"]
             write_rows(env, rows, columns, fmt_name)
 
 
 
 # ---- summary -----------------------------------------------------------------
+
+
+class CountBy(str, Enum):
+    incident = "incident"
+    death = "death"
 
 
 @app.command()
@@ -89,6 +95,9 @@ def summary(
     sensitivity: bool = typer.Option(False, "--sensitivity", help="Also the milestone ratio for other windows "
                                                                   "(3, 7, 14 days), span rules and confidence "
                                                                   "levels, one change at a time."),
+    count_by: CountBy = typer.Option(CountBy.incident, "--count-by",
+                                     help="Count a death on its incident's date, or (death) a linked victim on "
+                                          "their own date of death."),
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
     as_json: JsonShort = False,
@@ -107,7 +116,7 @@ def summary(
     filters = make_filters(since, until, region, group, circumstance, min_confidence)
     with open_ledger(ctx) as ledger:
         result = summarize(ledger, filters, by=by.value, window=window, as_of=parse_as_of(as_of),
-                           sensitivity=sensitivity and not by_region)
+                           sensitivity=sensitivity and not by_region, count_by=count_by.value)
     from protestlog import views
 
     if as_of and not result["ledger"]["entries"]:

@@ -15,6 +15,7 @@ from protestlog.cli.options import (
     AsOfOpt, ByOpt, CauseOpt, CircumstanceOpt, ConfidenceOpt, DateOpt, DetainedOpt, EndDateOpt,
     ExternalIdOpt, GroupOpt, InjuredHighOpt, InjuredLowOpt, InjuredOpt, JsonFlag, KilledHighOpt,
     KilledLowOpt, KilledOpt, MinorsOpt, NoteOpt, PlaceOpt, PrecisionOpt, ProvinceOpt, ReasonOpt, RegionOpt,
+    ResponsibleOpt,
     Text, record_fields,
 )
 
@@ -25,7 +26,7 @@ def add(
     killed_low: KilledLowOpt = None, killed_high: KilledHighOpt = None, injured: InjuredOpt = None,
     injured_low: InjuredLowOpt = None, injured_high: InjuredHighOpt = None, detained: DetainedOpt = None,
     group: GroupOpt = None, minors: MinorsOpt = None, circumstance: CircumstanceOpt = None,
-    cause: CauseOpt = None, confidence: ConfidenceOpt = None,
+    cause: CauseOpt = None, confidence: ConfidenceOpt = None, responsible: ResponsibleOpt = None,
     source: Annotated[Text, typer.Option("--source", help="Who reported it (e.g. 'Defensoría del Pueblo').")] = None,
     url: Annotated[Text, typer.Option("--url", help="Public link to the report.")] = None,
     note: NoteOpt = None, external_id: ExternalIdOpt = None, by: ByOpt = None,
@@ -52,7 +53,7 @@ def add(
     raw = record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high,
                         injured, injured_low, injured_high, detained, group, minors, circumstance, cause,
                         confidence, note, external_id)
-    raw.update({"source": source, "url": url})
+    raw.update({"source": source, "url": url, "responsible": responsible})
     env, today = settings(ctx).env, dates.today()
     missing = [f for f in prompts.REQUIRED if blank(raw[f])]
     if missing and not env.stdin_tty:
@@ -94,8 +95,8 @@ def amend(
     killed_low: KilledLowOpt = None, killed_high: KilledHighOpt = None, injured: InjuredOpt = None,
     injured_low: InjuredLowOpt = None, injured_high: InjuredHighOpt = None, detained: DetainedOpt = None,
     group: GroupOpt = None, minors: MinorsOpt = None, circumstance: CircumstanceOpt = None,
-    cause: CauseOpt = None, confidence: ConfidenceOpt = None, note: NoteOpt = None,
-    external_id: ExternalIdOpt = None, by: ByOpt = None, as_json: JsonFlag = False,
+    cause: CauseOpt = None, confidence: ConfidenceOpt = None, responsible: ResponsibleOpt = None,
+    note: NoteOpt = None, external_id: ExternalIdOpt = None, by: ByOpt = None, as_json: JsonFlag = False,
 ):
     """Correct a record by writing a new revision that supersedes the old one.
 
@@ -115,6 +116,7 @@ def amend(
     changes = record_fields(date, end_date, precision, region, province, place, killed, killed_low, killed_high,
                             injured, injured_low, injured_high, detained, group, minors, circumstance, cause,
                             confidence, note, external_id)
+    changes["responsible"] = responsible
     if all(v is None for v in changes.values()):
         raise UsageProblem("give at least one field to change (e.g. --killed 18)")
     env = settings(ctx).env
@@ -203,6 +205,7 @@ def show(
     with open_ledger(ctx) as ledger:
         record_id = find_record(ledger, record)
         history = ledger.history(record_id, ledger.cut(parse_as_of(as_of)))
+        victims = linked_victims(ledger, record_id, as_of)
     if not history:
         raise LedgerError(f"record {record_id} did not exist yet as of {as_of}")
     revisions, previous = [], None
@@ -214,7 +217,7 @@ def show(
         previous = entry
     current = history[-1]
     shown = {"record": public_record(current), "status": "retracted" if current["action"] == "retract" else "current",
-             "history": revisions}
+             "history": revisions, "victims": victims}
     fmt_name = chosen_format(fmt, as_json)
     if fmt_name == "json":
         write_json(env, shown)
@@ -232,6 +235,19 @@ def show(
             for r in revisions]
     write_rows(env, rows, ["revision", "action", "recorded_at", "recorded_by", "reason", "changes"], "table",
                title="History")
+    if victims:
+        write_rows(env, victims, ["id", "name", "age", "date_of_death", "confidence"], "table",
+                   title=f"Victims linked ({len(victims)})")
+
+
+def linked_victims(ledger, record_id: int, as_of) -> list[dict]:
+    """The incident's current victim records, in short form."""
+    from protestlog.victim_io import victim_row
+    from protestlog.victim_store import current_victims
+
+    return [{k: row[k] for k in ("id", "name", "description", "age", "sex", "date_injured", "date_of_death",
+                                 "role", "responsible", "confidence")}
+            for row in map(victim_row, current_victims(ledger, as_of=parse_as_of(as_of), incident_id=record_id))]
 
 
 def describe_change(field: str, old, new) -> str:
