@@ -143,6 +143,10 @@ def render_summary(env: Env, s: dict, fmt: str):
                   SERIES_COLUMNS, series_caption(s)),
                  ("Before and after milestones", milestone_rows(s), MILESTONE_COLUMNS,
                   ("\n\n" if fmt == "markdown" else "\n").join([NOTE] + details))]
+        from protestlog import victim_views
+
+        parts += [("By alleged responsible force", s["by_responsible"], SPLIT_COLUMNS, victim_views.counting_note(s))]
+        parts += victim_views.summary_parts(s)
         for title, rows, columns, caption in parts:
             write_rows(env, rows, columns, fmt, title=title, caption=caption, numeric=NUMERIC | {"total"})
             if fmt == "markdown":
@@ -195,6 +199,12 @@ def long_rows(s: dict):
         for row in s[section]:
             for k in ("records", "killed", "injured", "detained", "minors"):
                 yield {"section": section, "key": row["name"], "field": k, "value": row[k]}
+    for row in s["by_responsible"]:
+        for k in ("records", "killed", "injured", "detained", "minors"):
+            yield {"section": "by_responsible", "key": row["name"], "field": k, "value": row[k]}
+    from protestlog import victim_views
+
+    yield from victim_views.long_rows(s)
     for row in s["series"]:
         for k, v in row.items():
             if k != "start":
