@@ -120,7 +120,7 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     # Victim records: deaths moved to their dates of death (count_by='death'), minors from ages.
     from protestlog.victim_reports import summary_adjustments
 
-    shifted, victim_keys = summary_adjustments(ledger, filters, since=since, until=until, count_by=count_by,
+    shifted, shifted_units, victim_keys = summary_adjustments(ledger, filters, since=since, until=until, count_by=count_by,
                                                as_of=as_of)
     groups += shifted
 
@@ -172,7 +172,7 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
 
     series = list(_series(daily, since, until, by))
     in_range = [m for m in ledger.milestones(as_of) if since < dt.date.fromisoformat(m["date"]) <= until]
-    units = comparison.load_units(ledger, base, params, filters) if in_range else []
+    units = comparison.load_units(ledger, base, params, filters) + shifted_units if in_range else []
     milestones = [comparison.compare(m, since=since, until=until, window=window, units=units,
                                      min_confidence=filters.min_confidence) for m in in_range]
     head = ledger.head()

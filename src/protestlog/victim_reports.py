@@ -63,13 +63,16 @@ def filtered_victims(ledger, filters: VictimFilters, *, as_of=None) -> list[dict
 
 
 def _incidents(ledger, filters, as_of) -> dict[int, dict]:
-    """Current incidents passing every filter but the date bounds, by record id."""
+    """Current incidents passing every filter but the date bounds and confidence, by record id.
+
+    Confidence is checked per use: the milestone comparison filters its units itself.
+    """
     undated = copy.copy(filters)
-    undated.since = undated.until = None
+    undated.since = undated.until = undated.min_confidence = None
     base, params = ledger.current_sql(ledger.cut(as_of))
     where, fparams = undated.where()
-    sql = (f"SELECT record_id, date, end_date, region, \"group\" AS grp, circumstance, responsible, killed, minors "
-           f"FROM ({base}){where}")
+    sql = (f"SELECT record_id, date, end_date, region, \"group\" AS grp, circumstance, responsible, confidence, "
+           f"killed, minors FROM ({base}){where}")
     return {r["record_id"]: dict(r) for r in ledger.db.execute(sql, params + fparams)}
 
 
@@ -83,13 +86,29 @@ def _adjustment(incident: dict, date: str, *, killed: int = 0, minors: int | Non
             "killed_ranged": 0, "injured_ranged": 0, "sources": 0, "unsourced": 0}
 
 
-def summary_adjustments(ledger, filters, *, since, until, count_by: str, as_of=None) -> tuple[list[dict], dict]:
-    """Rows to add to summary()'s groups, and the keys that say what was added and why."""
+def _unit(date: str, end_date, confidence: str, *, killed: int, killed_sq: int, fatal: int) -> dict:
+    """A row shaped like comparison.load_units()'s: the milestone windows see deaths moved too."""
+    return {"date": date, "end_date": end_date, "confidence": confidence, "records": 0, "fatal": fatal,
+            "killed": killed, "killed_sq": killed_sq, "killed_max": max(killed, 0), "injured": None, "injured_n": 0}
+
+
+def _moved(people: list[dict], incident: dict) -> list[dict]:
+    """The linked victims counted on their own date of death: at most `killed`, contested ones last."""
+    ordered = sorted((v for v in people if v["date_of_death"]),
+                     key=lambda v: (v["confidence"] == "contested", v["victim_id"]))
+    return [v for v in ordered[: incident["killed"]] if v["date_of_death"] != incident["date"]]
+
+
+def summary_adjustments(ledger, filters, *, since, until, count_by: str,
+                        as_of=None) -> tuple[list[dict], list[dict], dict]:
+    """Rows to add to summary()'s groups and to the comparison's units, and keys saying what and why."""
+    from protestlog.comparison import allowed
+
     if count_by not in COUNT_BY:
         raise ValueError(count_by)
     keys = {"count_by": count_by}
     if not has_victims_table(ledger.db):
-        return [], keys | {"victims": None}
+        return [], [], keys | {"moved_by_date_of_death": None, "minors_from_victims": None, "victims": None}
     lo, hi = since.isoformat(), until.isoformat()
     incidents = _incidents(ledger, filters, as_of)
     victims = current_victims(ledger, as_of=as_of)
@@ -98,12 +117,14 @@ def summary_adjustments(ledger, filters, *, since, until, count_by: str, as_of=N
         if v["incident_id"] in incidents:
             linked.setdefault(v["incident_id"], []).append(v)
     extra: list[dict] = []
+    units: list[dict] = []
     moved = {"victims": 0, "into_range": 0, "out_of_range": 0}
     completed = {"records": [], "minors": 0}
     for record_id, people in sorted(linked.items()):
         incident = incidents[record_id]
+        counted_here = allowed(incident["confidence"], filters.min_confidence)
         in_range = lo <= incident["date"] <= hi
-        if incident["minors"] is None and in_range:
+        if incident["minors"] is None and in_range and counted_here:
             minors = [v for v in people if is_minor(v) is True]
             counted = [v for v in people if v["confidence"] != "contested"]
             all_known = len(counted) >= incident["killed"] and all(is_minor(v) is not None for v in counted)
@@ -112,32 +133,38 @@ def summary_adjustments(ledger, filters, *, since, until, count_by: str, as_of=N
                 extra.append(_adjustment(incident, incident["date"], minors=n))
                 completed["records"].append(record_id)
                 completed["minors"] += n
-        if count_by == "death":
-            ordered = sorted((v for v in people if v["date_of_death"]),
-                             key=lambda v: (v["confidence"] == "contested", v["victim_id"]))
-            for v in ordered[: incident["killed"]]:
-                if v["date_of_death"] == incident["date"]:
-                    continue
-                moved["victims"] += 1
-                if in_range:
-                    extra.append(_adjustment(incident, incident["date"], killed=-1))
-                if lo <= v["date_of_death"] <= hi:
-                    extra.append(_adjustment(incident, v["date_of_death"], killed=1))
-                if in_range and not lo <= v["date_of_death"] <= hi:
-                    moved["out_of_range"] += 1
-                if not in_range and lo <= v["date_of_death"] <= hi:
-                    moved["into_range"] += 1
+        if count_by != "death":
+            continue
+        shifted = _moved(people, incident)
+        if shifted:
+            k, m = incident["killed"], len(shifted)
+            units.append(_unit(incident["date"], incident["end_date"], incident["confidence"], killed=-m,
+                               killed_sq=(k - m) ** 2 - k * k, fatal=-1 if m == k else 0))
+        for v in shifted:
+            units.append(_unit(v["date_of_death"], None, incident["confidence"], killed=1, killed_sq=1, fatal=1))
+            if not counted_here:
+                continue
+            moved["victims"] += 1
+            died_in_range = lo <= v["date_of_death"] <= hi
+            if in_range:
+                extra.append(_adjustment(incident, incident["date"], killed=-1))
+            if died_in_range:
+                extra.append(_adjustment(incident, v["date_of_death"], killed=1))
+            moved["out_of_range"] += in_range and not died_in_range
+            moved["into_range"] += died_in_range and not in_range
     keys["moved_by_date_of_death"] = moved if count_by == "death" else None
     keys["minors_from_victims"] = completed
     region = getattr(filters, "region", None)
     narrowed = bool(getattr(filters, "group", None) or getattr(filters, "circumstance", None)
                     or getattr(filters, "min_confidence", None))
     in_scope = [v for v in victims
-                if (v["incident_id"] in incidents or (v["incident_id"] is None and not narrowed))
+                if ((v["incident_id"] in incidents and allowed(incidents[v["incident_id"]]["confidence"],
+                                                              filters.min_confidence))
+                    or (v["incident_id"] is None and not narrowed))
                 and (region is None or v.get("region") == region)
                 and victim_day(v) is not None and lo <= victim_day(v) <= hi]
     keys["victims"] = victim_splits(in_scope)
-    return extra, keys
+    return extra, units, keys
 
 
 def _split(counter: Counter, order=()) -> list[dict]:
