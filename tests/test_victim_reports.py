@@ -181,3 +181,25 @@ def test_duplicates_victims_options_are_checked(cli, juliaca):
     assert cli("duplicates", "--victims", "--min-score", "2").exit_code == 2
     assert cli("duplicates", "--victims", "--window", "-1").exit_code == 2
     assert cli("duplicates", "--victims", "--min-score", "0", "--format", "csv").exit_code == 0
+
+
+# ---- report --------------------------------------------------------------------------------
+
+
+def test_report_lists_the_named_dead_with_their_sources(cli, juliaca, tmp_path):
+    add_victim(cli, "--description", "unidentified man", "--region", "puno", "--date-of-death", "2023-01-09")
+    md = cli("report", "--since", "2023-01-01", "--until", "2023-01-31", "--format", "markdown")
+    assert md.exit_code == 0, md
+    memorial = md.stdout.split("## In memory: the named dead (2)")[1]
+    assert memorial.index("Marco Antonio Samillán") < memorial.index("Brayan Apaza Jumpiri")  # by date of death
+    assert "unidentified man" not in memorial
+    out = tmp_path / "r.html"
+    assert cli("report", "--since", "2023-01-01", "--until", "2023-01-31", "--output", out).exit_code == 0
+    page = out.read_text()
+    assert 'id="memorial"' in page and "Brayan Apaza Jumpiri" in page
+
+
+def test_report_without_named_victims_has_no_memorial(cli, add):
+    add(date="2023-01-09", region="puno", killed=1)
+    md = cli("report", "--since", "2023-01-01", "--until", "2023-01-31", "--format", "markdown").stdout
+    assert "In memory" not in md

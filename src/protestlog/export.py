@@ -4,7 +4,8 @@ CSV and TSV cells that a spreadsheet would run as a formula (starting with =, +,
 tab or carriage return) are prefixed with a single quote, as OWASP advises against CSV
 injection; `import` removes that quote again, so export -> import round-trips exactly.
 `raw=True` turns the guard off. `redact=True` leaves out names and free text (notes,
-reasons, who recorded) for publication.
+reasons, who recorded) for publication, and scrubs the names of recorded victims from what is left
+(source titles, URLs, places): see redaction.py.
 """
 
 from protestlog.ledger import Ledger, row_to_entry
@@ -43,10 +44,18 @@ def export_rows(ledger: Ledger, filters: Filters, *, as_of: str | None = None, i
         sql = f"SELECT * FROM ({base}){where} ORDER BY date, record_id"
         params = params + fparams
     columns = export_columns(include_history=include_history, redact=redact)
+    redactor = None
+    if redact:  # names of victims recorded in the ledger also leave source titles, URLs and places
+        from protestlog.redaction import Redactor
+
+        redactor = Redactor.from_ledger(ledger)
     for row in ledger.db.execute(sql, params):
         entry = row_to_entry(row)
         entry["id"] = entry["record_id"]
-        yield {c: entry.get(c) for c in columns}
+        out = {c: entry.get(c) for c in columns}
+        if redactor:
+            out = {c: redactor.scrub_sources(v) if c == "sources" else redactor.scrub(v) for c, v in out.items()}
+        yield out
 
 
 def spreadsheet_safe(rows):

@@ -406,9 +406,10 @@ class Ledger:
         return [row_to_entry(r) for r in self.db.execute(sql + " ORDER BY seq", params)]
 
     def state_time(self) -> str | None:
-        """When the ledger last changed (an entry or a milestone): 'as of' this time reproduces it."""
+        """When the ledger last changed (an entry, a milestone or a victim): 'as of' this time reproduces it."""
         return self.db.execute("SELECT MAX(t) FROM (SELECT MAX(recorded_at) AS t FROM entries "
-                               "UNION ALL SELECT MAX(recorded_at) FROM milestones)").fetchone()[0]
+                               "UNION ALL SELECT MAX(recorded_at) FROM milestones "
+                               "UNION ALL SELECT MAX(recorded_at) FROM victim_entries)").fetchone()[0]
 
     def milestones(self, as_of: str | None = None) -> list[dict]:
         sql = "SELECT id, date, label, recorded_at, recorded_by FROM milestones"

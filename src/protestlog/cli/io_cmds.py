@@ -51,6 +51,8 @@ def import_(
     already present and not added again. Any invalid row rejects the whole file: each is
     reported with its line and field, and the ledger is unchanged. Every import is recorded
     as a batch ('protestlog imports'). Dates are read day first; Spanish terms are accepted.
+    A victim list (name, date_of_death, incident_external_id, ...) is recognised by its columns
+    and imported as 'protestlog victim import' would.
 
     \b
     Examples:
@@ -73,6 +75,15 @@ def import_(
         reader = interop.reader(source_format.value, today=dates.today(), country=country,
                                 delimiter=interop.delimiter_for(file, fmt_name))
         fmt_name = source_format.value
+    if file != "-" and source_format is None:  # a victim list (external_id, name, ...): 'victim import'
+        from protestlog.importer import detect_format
+        from protestlog.victim_io import looks_like_victims
+
+        victim_fmt = detect_format(file, fmt_name)
+        if looks_like_victims(file, victim_fmt):
+            from protestlog.cli.victims import run_victim_import
+
+            return run_victim_import(ctx, file, victim_fmt, dry_run, by, as_json)
     env = settings(ctx).env
     with open_ledger(ctx, create=True) as ledger, import_progress(env) as progress:
         before = ledger.head()
