@@ -2,14 +2,12 @@
 
 import csv
 import io
-import json
 import unicodedata
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, snapshot
-from test_victims import add_victim
 
 HEADER = ("external_id,incident_external_id,name,other_names,age,sex,minor,date_injured,date_of_death,region,place,"
           "cause,role,direct,responsible,unit,confidence,source,url,accessed,note")

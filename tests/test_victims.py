@@ -197,3 +197,12 @@ def test_the_installed_command_adds_and_lists_victims(tmp_path):
     assert result.returncode == 0, result.stderr
     listed = run_exe("victim", "list", "--format", "csv", db=db)
     assert "Sonia Aguilar Quispe" in listed.stdout and listed.stderr == ""
+
+
+def test_vocabularies_accept_spanish_and_store_english(cli, add):
+    rid = add(date="2022-12-15", region="ayacucho", killed=1, responsible="Ejército")
+    assert cli("show", rid, "--json").json()["record"]["responsible"] == "army"
+    vid = add_victim(cli, "--name", "Rosa Quispe", "--sex", "Mujer", "--role", "transeúnte", "--direct", "indirecta",
+                     "--responsible", "Policía Nacional")
+    v = cli("victim", "show", vid, "--json").json()["victim"]
+    assert (v["sex"], v["role"], v["direct"], v["responsible"]) == ("female", "bystander", "indirect", "police")

@@ -17,7 +17,16 @@ from protestlog.regions import canonical_region
 
 from protestlog.victim_schema import DIRECTNESS, ROLES, SEXES
 from protestlog.vocab import RESPONSIBLE
-SEX_ALIASES = {"m": "male", "f": "female", "man": "male", "woman": "female", "boy": "male", "girl": "female"}
+# Short forms and Spanish, as Peruvian lists write them (matched without case or accents).
+ALIASES = {
+    "sex": {"m": "male", "f": "female", "man": "male", "woman": "female", "boy": "male", "girl": "female",
+            "hombre": "male", "masculino": "male", "varon": "male", "mujer": "female", "femenino": "female",
+            "desconocido": "unknown"},
+    "role": {"manifestante": "protester", "transeunte": "bystander", "policia": "police", "soldado": "soldier",
+             "militar": "soldier", "otro": "other", "otra": "other", "desconocido": "unknown"},
+    "direct": {"directa": "direct", "directo": "direct", "indirecta": "indirect", "indirecto": "indirect",
+               "desconocido": "unknown"},
+}
 ADULT_AGE = 18
 MAX_AGE = 130
 
@@ -111,8 +120,8 @@ def parse_other_names(value) -> list[str]:
     return names
 
 
-def choose(field: str, value, allowed, aliases=None) -> str:
-    return vocab.choose(field, value if not blank(value) else DEFAULTS[field], allowed, aliases)
+def choose(field: str, value, allowed) -> str:
+    return vocab.choose(field, value if not blank(value) else DEFAULTS[field], allowed, ALIASES.get(field))
 
 
 def validate_victim(raw: dict, *, today: dt.date) -> dict:
@@ -141,7 +150,7 @@ def validate_victim(raw: dict, *, today: dt.date) -> dict:
         v["age_low"], v["age_high"] = parse_age(raw["age"])
     else:
         v["age_low"], v["age_high"] = _age_bounds(raw.get("age_low"), raw.get("age_high"))
-    v["sex"] = choose("sex", raw.get("sex"), SEXES, SEX_ALIASES)
+    v["sex"] = choose("sex", raw.get("sex"), SEXES)
     v["minor"] = parse_flag("minor", raw.get("minor"))
     if v["minor"] == 1 and v["age_low"] is not None and v["age_low"] >= ADULT_AGE:
         raise FieldError("minor", raw.get("minor"), f"contradicts age {age_text(v['age_low'], v['age_high'])}")

@@ -57,6 +57,10 @@ SPANISH = {
                  "no verificado": "unverified", "no verificada": "unverified", "sin verificar": "unverified",
                  "disputado": "contested", "disputada": "contested", "cuestionado": "contested"},
     PRECISIONS: {"dia": "day", "semana": "week", "mes": "month"},
+    RESPONSIBLE: {"policia": "police", "policia nacional": "police", "pnp": "police", "ejercito": "army",
+                  "fuerzas armadas": "army", "marina": "navy", "marina de guerra": "navy",
+                  "otro estatal": "other state", "otra fuerza del estado": "other state", "civiles": "civilians",
+                  "civil": "civilians", "desconocido": "unknown"},
 }
 
 
