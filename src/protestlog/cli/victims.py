@@ -15,7 +15,9 @@ from protestlog.cli.app import (
 from protestlog.cli.options import AsOfOpt, ByOpt, JsonFlag, NoteOpt, ReasonOpt, Text
 
 victim_app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, rich_markup_mode=None,
-                         help="People, not just counts: victim records linked to incidents.")
+                         help="People, not just counts: victim records linked to incidents, append-only "
+                              "like them.\n\n\b\nExamples:\n  protestlog victim add --name 'Rosa Quispe' "
+                              "--age 20 --incident 3\n  protestlog victim list --responsible police")
 app.add_typer(victim_app, name="victim")
 
 NameOpt = Annotated[Text, typer.Option("--name", help="Name as published; leave out for an unidentified person.")]
@@ -28,7 +30,7 @@ MinorOpt = Annotated[Optional[bool], typer.Option("--minor/--adult", help="When 
 InjuredOpt = Annotated[Text, typer.Option("--date-injured", help="Day the person was injured.")]
 DeathOpt = Annotated[Text, typer.Option("--date-of-death", help="Day the person died (may be days after injury).")]
 RegionOpt = Annotated[Text, typer.Option("--region", help="Region of Peru (default: the incident's).")]
-PlaceOpt = Annotated[Text, typer.Option("--place")]
+PlaceOpt = Annotated[Text, typer.Option("--place", help="Where the person was injured or died.")]
 CauseOpt = Annotated[Text, typer.Option("--cause", help="firearm, pellets, tear gas, blunt force, burns, vehicle, "
                                                         "other, unknown.")]
 RoleOpt = Annotated[Text, typer.Option("--role", help="protester, bystander, police, soldier, other, unknown.")]
@@ -74,6 +76,12 @@ def victim_add(
 
     Prints the new victim's id. A victim may stand alone until linked to an incident with
     'victim amend ID --incident ID'.
+
+    \b
+    Example:
+      protestlog victim add --name "Brayan Apaza Jumpiri" --age 15 --sex male
+        --date-injured 2023-01-09 --date-of-death 2023-01-12 --cause firearm
+        --responsible police --incident pe-2023-01-09-juliaca
     """
     from protestlog.victim_store import add_victim
 
@@ -109,6 +117,10 @@ def victim_amend(
 
     Give only what changes; '' clears an optional field. --other-name replaces the list of
     other spellings; --source adds sources. --incident links the victim (or '' unlinks).
+
+    \b
+    Example:
+      protestlog victim amend 12 --age 16 --reason "birth certificate"
     """
     from protestlog.victim_store import amend_victim, latest_victim, find_victim
 
@@ -132,6 +144,10 @@ def victim_retract(ctx: typer.Context, victim: VictimArg, reason: ReasonOpt = No
     """Withdraw a victim record (the same person recorded twice, a person who does not exist).
 
     It leaves every count from then on and stays in 'victim show' and in '--as-of' an earlier time.
+
+    \b
+    Example:
+      protestlog victim retract 7 --reason "same person as victim 6"
     """
     from protestlog.victim_store import retract_victim
 
@@ -143,7 +159,12 @@ def victim_retract(ctx: typer.Context, victim: VictimArg, reason: ReasonOpt = No
 @victim_app.command("restore")
 def victim_restore(ctx: typer.Context, victim: VictimArg, reason: ReasonOpt = None, by: ByOpt = None,
                    as_json: JsonFlag = False):
-    """Undo a retraction made in error, with a new entry (both stay in the history)."""
+    """Undo a retraction made in error, with a new entry (both stay in the history).
+
+    \b
+    Example:
+      protestlog victim restore 7 --reason "retracted in error"
+    """
     from protestlog.victim_store import restore_victim
 
     with open_ledger(ctx) as ledger:
@@ -160,14 +181,23 @@ def victim_list(
     ctx: typer.Context,
     since: Optional[str] = typer.Option(None, help="First date of death (else of injury) shown, included."),
     until: Optional[str] = typer.Option(None, help="Last date of death (else of injury) shown, included."),
-    region: Optional[str] = typer.Option(None), incident: IncidentOpt = None,
-    role: Optional[str] = typer.Option(None), responsible: Optional[str] = typer.Option(None),
+    region: Optional[str] = typer.Option(None, help="Only victims of this region."), incident: IncidentOpt = None,
+    role: Optional[str] = typer.Option(None, help="Only this role (protester, bystander, ...)."),
+    responsible: Optional[str] = typer.Option(None, help="Only this alleged responsible force."),
     unnamed: bool = typer.Option(False, "--unnamed", help="Only unidentified people."),
     minors: bool = typer.Option(False, "--minors", help="Only minors (by age, or marked minor)."),
     unlinked: bool = typer.Option(False, "--unlinked", help="Only victims not linked to an incident."),
     as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
 ):
-    """Current victim records (retracted ones left out) by date of death, else of injury."""
+    """Current victim records (retracted ones left out) by date of death, else of injury.
+
+    --since and --until are both included.
+
+    \b
+    Examples:
+      protestlog victim list --since 2023-01-01 --region puno
+      protestlog victim list --incident pe-2023-01-09-juliaca --json
+    """
     from protestlog.victim_reports import VictimFilters, filtered_victims
     from protestlog.victim_io import EXPORT_COLUMNS, victim_row
 
@@ -192,7 +222,12 @@ def victim_list(
 @victim_app.command("show")
 def victim_show(ctx: typer.Context, victim: VictimArg, as_of: AsOfOpt = None, fmt: FormatOpt = Format.table,
                 as_json: JsonShort = False):
-    """A victim record with its full history: every revision, who made it, when, why, what changed."""
+    """A victim record with its full history: every revision, who made it, when, why, what changed.
+
+    \b
+    Example:
+      protestlog victim show 12 --json
+    """
     from protestlog.victim_io import victim_row
     from protestlog.victim_store import find_victim, victim_changes, victim_hash, victim_history
 
@@ -255,6 +290,10 @@ def victim_import(
     Columns: external_id, incident_external_id, name, other_names (';'), age, sex, minor,
     date_injured, date_of_death, region, place, cause, role, direct, responsible, unit,
     confidence, source, url, accessed, note. Import the incidents first.
+
+    \b
+    Example:
+      protestlog victim import data/peru_2022_2023_victims.csv --dry-run
     """
     run_victim_import(ctx, file, fmt.value if fmt else None, dry_run, by, as_json)
 
@@ -297,7 +336,13 @@ def victim_export(
                                                         "notes and recorders are left out: for publication."),
     raw: bool = typer.Option(False, "--raw", help="Do not neutralise spreadsheet formulas in CSV/TSV cells."),
 ):
-    """Export current victims in the columns 'victim import' reads back."""
+    """Export current victims in the columns 'victim import' reads back.
+
+    \b
+    Examples:
+      protestlog victim export --format csv > victims.csv
+      protestlog victim export --redact --format json
+    """
     from protestlog.export import spreadsheet_safe
     from protestlog.victim_io import export_columns, export_victims
 
