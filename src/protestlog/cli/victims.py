@@ -172,8 +172,8 @@ def victim_restore(ctx: typer.Context, victim: VictimArg, reason: ReasonOpt = No
     print_victim(settings(ctx).env, entry, as_json)
 
 
-LIST_COLUMNS = ["id", "name", "age", "sex", "date_injured", "date_of_death", "region", "incident", "role",
-                "responsible", "cause", "confidence"]
+# For people at 80 columns: the rest is in 'victim show' and in the machine formats.
+LIST_COLUMNS = ["id", "name", "age", "died", "region", "incident", "responsible"]
 
 
 @victim_app.command("list")
@@ -212,7 +212,10 @@ def victim_list(
             filters.incident = resolve_incident(ledger, incident)
         rows = [victim_row(v) for v in filtered_victims(ledger, filters, as_of=parse_as_of(as_of))]
     if fmt_name in ("table", "markdown"):
-        shown = [r | {"name": r["name"] or f"({r['description']})"} for r in rows]
+        shown = [r | {"name": (r["name"] or f"({r['description']})")
+                      + (" (contested)" if r["confidence"] == "contested" else ""),
+                      "died": r["date_of_death"] or (f"injured {r['date_injured']}" if r["date_injured"] else "")}
+                 for r in rows]
         write_rows(settings(ctx).env, shown, LIST_COLUMNS, fmt_name, title=f"Victims ({len(rows)})",
                    numeric={"id", "incident"})
     else:
