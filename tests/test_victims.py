@@ -206,3 +206,13 @@ def test_vocabularies_accept_spanish_and_store_english(cli, add):
                      "--responsible", "Policía Nacional")
     v = cli("victim", "show", vid, "--json").json()["victim"]
     assert (v["sex"], v["role"], v["direct"], v["responsible"]) == ("female", "bystander", "indirect", "police")
+
+
+def test_other_tools_see_current_victims_in_a_view(cli, db, juliaca):
+    vid = add_victim(cli, "--name", "Rosa Quispe", "--age", "40", "--incident", juliaca)
+    gone = add_victim(cli, "--name", "Luis Mamani")
+    cli("victim", "amend", vid, "--age", "41", "--reason", "birth certificate")
+    cli("victim", "retract", gone, "--reason", "duplicate")
+    rows = sqlite3.connect(db).execute("SELECT id, name, age_low, incident_id FROM victims").fetchall()
+    assert rows == [(vid, "Rosa Quispe", 41, juliaca)]
+    assert sqlite3.connect(db).execute("SELECT responsible FROM records").fetchall() == [(None,)]
