@@ -1,6 +1,7 @@
 """`publish --datasette`: a read-only copy and metadata.json served by the real Datasette."""
 
 import json
+import re
 import os
 import shutil
 import socket
@@ -126,7 +127,7 @@ def test_redacted_copy_holds_no_notes_or_names(cli, shipped, db, tmp_path):
     name = "Soncco"  # a victim named in the shipped notes
     assert name.encode() in Path(db).read_bytes() or name in cli("export", "--format", "json").stdout
     assert name.encode() not in (out / "ledger.db").read_bytes()
-    assert b"tester" not in (out / "ledger.db").read_bytes()
+    assert not re.search(rb"(?<!pro)tester", (out / "ledger.db").read_bytes())  # the schema says 'protester'
     with sqlite3.connect(out / "ledger.db") as c:
         assert c.execute("select count(*) from entries where note is not null or reason is not null").fetchone() == (0,)
         assert c.execute("select count(*), sum(killed) from records").fetchone() == (10, 42)

@@ -167,3 +167,14 @@ def test_shipped_victim_lists_import_and_redact_every_name(cli, tmp_path):
     out = "".join(cli(*args).stdout for args in (("victim", "export", "--redact"), ("export", "--redact"),
                                                 ("victim", "export", "--redact", "--format", "json")))
     assert [n for n in names if fold(n) in fold(out)] == []
+
+
+def test_published_redacted_copy_holds_no_victim_names(cli, juliaca, tmp_path):
+    cli("victim", "import", write(tmp_path, ROWS))
+    out = tmp_path / "site"
+    result = cli("publish", "--datasette", out, "--redact")
+    assert result.exit_code == 0, result
+    data = (out / "ledger.db").read_bytes().decode("utf-8", "replace")
+    assert "Brayan" in (tmp_path / "ledger.db").read_bytes().decode("utf-8", "replace")
+    leaked = [n for n in names_in(ROWS) if fold(n) in fold(data) or fold(n).replace(" ", "-") in fold(data)]
+    assert leaked == []

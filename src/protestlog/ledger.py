@@ -16,7 +16,7 @@ from pathlib import Path
 
 from protestlog.dates import utcnow
 from protestlog.errors import LedgerError
-from protestlog.records import FIELDS, fingerprint
+from protestlog.records import FIELDS, LATER_FIELDS, fingerprint
 from protestlog.victim_schema import SCHEMA as VICTIM_SCHEMA
 
 APPLICATION_ID = 0x706C6F67  # 'plog': marks a SQLite file as a protestlog ledger
@@ -330,7 +330,11 @@ class Ledger:
         now = utcnow()
         stamp = max(now, head["recorded_at"]) if head else now
         recorder = who(by)
-        columns = ENTRY_META + FIELDS + ("batch_id", "fingerprint", "prev_hash", "hash")
+        # Fields added by a later schema are written only where the table has them (a ledger being
+        # written at an older version, as tests of migrations do); a value for a missing one is refused.
+        stored = {r[1] for r in self.db.execute("PRAGMA table_info(entries)")}
+        columns = tuple(c for c in ENTRY_META + FIELDS + ("batch_id", "fingerprint", "prev_hash", "hash")
+                        if c in stored or c not in LATER_FIELDS)
         names, marks = ", ".join(_q(c) for c in columns), ", ".join("?" for _ in columns)
         sql = f"INSERT INTO entries ({names}) VALUES ({marks})"
         # One statement that inserts only a report the ledger does not hold yet, judged by its external
@@ -350,6 +354,9 @@ class Ledger:
                      "recorded_at": stamp, "recorded_by": recorder, "reason": reason}
             for f in FIELDS:
                 entry[f] = record.get(f)
+                if f not in columns and entry[f] is not None:
+                    raise LedgerError(f"this ledger's schema has no {f} column; open it with this protestlog "
+                                      f"to migrate it first")
             entry["sources"] = canonical_json(record.get("sources") or [])
             entry["batch_id"] = batch_id
             entry["fingerprint"] = None if action == "retract" else (print_ or fingerprint(record))

@@ -19,12 +19,16 @@ DB_NAME = "ledger.db"
 DEFAULT_LICENSE = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/")
 
 # What --redact removes from the copy: free text that may name victims, and who recorded what.
-# (Issue 14's victim table adds its names here when it lands.)
+# Victims' names become 'victim N' (redaction.py scrubs them from source titles and URLs too).
 REDACT = {
     "entries": {"note": None, "reason": None, "recorded_by": "'redacted'", "fingerprint": None},
     "milestones": {"recorded_by": "'redacted'"},
     "imports": {"recorded_by": "'redacted'", "file": "'redacted'"},
     "search_text": {"note": None},
+    "victim_entries": {"name": "CASE WHEN name IS NULL THEN NULL ELSE 'victim ' || victim_id END",
+                       "other_names": "'[]'", "description": "CASE WHEN description IS NULL THEN NULL ELSE "
+                                                             "'unidentified' END",
+                       "note": None, "reason": None, "recorded_by": "'redacted'", "fingerprint": None},
 }
 
 RANGE = "date >= :since AND (:until = '' OR date <= :until)"
@@ -146,6 +150,28 @@ def publish(ledger, out_dir: str, *, redact: bool = False, title: str | None = N
     return {"database": str(target), "metadata": str(folder / "metadata.json"), **info}
 
 
+def _scrub_names(copy: sqlite3.Connection, tables: set) -> None:
+    """Victims' names out of source titles, URLs and places, in incidents and victims alike."""
+    if "victim_entries" not in tables:
+        return
+    import json
+
+    from protestlog.redaction import Redactor
+
+    names: dict[int, set[str]] = {}
+    for victim_id, name, others in copy.execute("SELECT victim_id, name, other_names FROM victim_entries"):
+        names.setdefault(victim_id, set()).update(n for n in [name, *json.loads(others or "[]")] if n)
+    redactor = Redactor(names)
+    for table, key in (("entries", "seq"), ("victim_entries", "seq")):
+        for seq, sources, place in copy.execute(f'SELECT {key}, sources, place FROM "{table}"').fetchall():
+            copy.execute(f'UPDATE "{table}" SET sources = ?, place = ? WHERE {key} = ?',
+                         (json.dumps(redactor.scrub_sources(sources), ensure_ascii=False), redactor.scrub(place), seq))
+    if "search_text" in tables:  # the index copies source names and places as plain text
+        for row_id, sources, place in copy.execute("SELECT id, sources, place FROM search_text").fetchall():
+            copy.execute("UPDATE search_text SET sources = ?, place = ? WHERE id = ?",
+                         (redactor.scrub(sources), redactor.scrub(place), row_id))
+
+
 def _redact(copy: sqlite3.Connection) -> None:
     """Blank names and free text in the copy. Its entries then no longer match their hashes: the
     published head hash is checked against the full ledger, not against a redacted copy."""
@@ -155,6 +181,7 @@ def _redact(copy: sqlite3.Connection) -> None:
     for name, _table, _sql in triggers:
         copy.execute(f'DROP TRIGGER "{name}"')
     tables = {r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    _scrub_names(copy, tables)  # before the names themselves are blanked
     for table, columns in REDACT.items():
         if table in tables:
             sets = ", ".join(f'"{c}" = {v if v is not None else "NULL"}' for c, v in columns.items())
