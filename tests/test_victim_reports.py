@@ -203,3 +203,15 @@ def test_report_without_named_victims_has_no_memorial(cli, add):
     add(date="2023-01-09", region="puno", killed=1)
     md = cli("report", "--since", "2023-01-01", "--until", "2023-01-31", "--format", "markdown").stdout
     assert "In memory" not in md
+
+
+def test_summary_as_of_ignores_victims_recorded_later(cli, add):
+    rid = add(date="2023-01-09", region="puno", killed=1)
+    before = cli("show", rid, "--json").json()["history"][0]["recorded_at"]
+    add_victim(cli, "--name", "Niña Uno", "--age", "12", "--incident", rid, "--date-of-death", "2023-01-12")
+    then = cli("summary", "--since", "2023-01-01", "--until", "2023-01-31", "--as-of", before, "--count-by", "death",
+               "--json").json()
+    assert then["victims"]["records"] == 0 and then["totals"]["minors_killed"] is None
+    assert series(then) == {"2023-01-09": 1}
+    now = cli("summary", "--since", "2023-01-01", "--until", "2023-01-31", "--count-by", "death", "--json").json()
+    assert now["totals"]["minors_killed"] == 1 and series(now) == {"2023-01-12": 1}
