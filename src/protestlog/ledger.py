@@ -133,20 +133,19 @@ def _catalog(db):
     migrate(db)
 
 
-# Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1 (SQL text, or a
-# function of the connection for steps built with sqlite-utils).
 def _victims(db):
     """Version 5: victim records and each incident's alleged responsible force (victim_schema.py);
     the catalog's views are rebuilt so they show the new column."""
     for statement in VICTIM_SCHEMA.split(";\n"):
         if statement.strip():
             db.execute(statement)
-    from protestlog.catalog import database, VIEWS
+    from protestlog.catalog import create_views
 
-    for name, sql in VIEWS.items():
-        database(db).create_view(name, sql, replace=True)
+    create_views(db)
 
 
+# Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1 (SQL text, or a
+# function of the connection for steps built with sqlite-utils).
 MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog, 4: _victims}
 
 
