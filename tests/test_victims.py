@@ -65,7 +65,7 @@ def test_unnamed_in_the_name_column_becomes_a_description(cli):
     (["--age", "30", "--minor"], "minor"), (["--age", "12", "--adult"], "minor"),
     (["--incident", "999"], "incident"), (["--incident", "no-such-id"], "incident"),
     (["--region", "atlantis"], "region"), (["--date-of-death", "2030-01-01"], "date_of_death"),
-    (["--url", "javascript:alert(1)"], "url"),
+    (["--url", "javascript:alert(1)"], "url"), (["--age", "9" * 5000], "age"), (["--age", "٣"], "age"),
 ])
 def test_bad_values_are_refused_in_one_line_and_nothing_is_written(cli, db, juliaca, args, field):
     before = snapshot(db)

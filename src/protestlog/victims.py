@@ -45,7 +45,7 @@ INPUT_ONLY = {"age", "incident", "incident_external_id", "source", "url", "acces
 LIMITS = {"name": 200, "description": 500, "unit": 200, "place": 200, "external_id": 200}
 # A published list names an unidentified person by what is known ("unnamed child (Huancavelica)").
 UNNAMED = re.compile(r"^(unnamed|unidentified|unknown|sin nombre|no identificad[oa]|nn)\b", re.IGNORECASE)
-AGE_RANGE = re.compile(r"^(\d{1,3})\s*(?:-|–|—|to|a)\s*(\d{1,3})$")
+AGE_RANGE = re.compile(r"^([0-9]{1,3})\s*(?:-|–|—|to|a)\s*([0-9]{1,3})$")
 YES = {"yes", "y", "true", "1", "si", "sí", "minor"}
 NO = {"no", "n", "false", "0", "adult"}
 
@@ -59,7 +59,9 @@ def parse_age(value) -> tuple[int | None, int | None]:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
-    if text.isdigit():
+    if len(text) > 20:
+        raise FieldError("age", value, "must be whole years, or a range such as 20-25")
+    if text.isascii() and text.isdigit():
         low = high = int(text)
     else:
         match = AGE_RANGE.match(text)
