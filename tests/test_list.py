@@ -75,3 +75,25 @@ def test_bad_filter_value_names_the_field(cli, rows):
 def test_empty_ledger_lists_nothing(cli, add):
     add(date="2023-01-09", region="Puno", killed=1)
     assert cli("list", "--since", "2023-02-01", "--json").json() == []
+
+
+def test_csv_and_tsv_cells_are_the_json_values(cli, add):
+    """Every cell of the CSV/TSV register is the JSON row's value: blank for unknown, sources as
+    compact JSON, text with commas, quotes, tabs' neighbours and accents intact."""
+    add(date="2022-12-11", region="Apurímac", killed=2, place='Andahuaylas, "centro"', source="Diario Correo",
+        url="https://example.org/ñ?a=1,2")
+    add(date="2022-12-12", region="Puno", killed=1, injured=4, note="línea uno; \"dos\"", province="San Román")
+    add(date="2022-12-13", region="Cusco", killed=0, killed_low=0, killed_high=3, detained=7)
+    rows = cli("list", "--json").json()
+    assert [r["running_injured"] for r in rows] == [None, 4, 4]  # unknown until a record gives a figure
+    for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+        table = list(csv.reader(io.StringIO(cli("list", "--format", fmt).stdout), delimiter=delimiter))
+        header, body = table[0], table[1:]
+        assert len(body) == len(rows)
+        for row, cells in zip(rows, body):
+            for name, value in zip(header, cells):
+                expected = row[name]
+                if name == "sources":
+                    assert json.loads(value) == expected
+                else:
+                    assert value == ("" if expected is None else str(expected)), (fmt, name)

@@ -73,12 +73,35 @@ def plural(count, noun: str, nouns: str | None = None) -> str:
     return f"{count} {nouns or (noun[:-1] + 'ies' if noun.endswith('y') else noun + 's')}"
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _COMPACT(value)
     return str(value)
+
+
+def _write_batched(out, lines, batch: int = 512):
+    """Write many short lines in few calls (one write per line costs as much as encoding it)."""
+    pending = []
+    for line in lines:
+        pending.append(line)
+        if len(pending) == batch:
+            out.write("".join(pending))
+            pending.clear()
+    out.write("".join(pending))
+
+
+def write_tuples(env: Env, rows: Iterable[tuple], columns: list[str], fmt: str):
+    """CSV or TSV from tuples already in column order (None is an empty cell), for long tables."""
+    import csv
+
+    writer = csv.writer(env.stdout, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
 
 
 def write_json(env: Env, data):
@@ -97,22 +120,26 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
     """Stream rows in one of the formats; `table` and `markdown` are for people, the rest for scripts."""
     out = env.stdout
     if fmt == "json":
+        encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps builds anew for every call
         first = True
         out.write("[")
         for row in rows:
-            out.write(("\n  " if first else ",\n  ") + json.dumps(row, ensure_ascii=False))
+            out.write(("\n  " if first else ",\n  ") + encode(row))
             first = False
         out.write("]\n" if first else "\n]\n")
     elif fmt == "ndjson":
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        _write_batched(out, (encode(row) + "\n" for row in rows))
     elif fmt in ("csv", "tsv"):
         import csv
 
         writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
         writer.writerow(columns)
-        for row in rows:
-            writer.writerow([cell(row.get(c)) for c in columns])
+        # The csv module writes None as an empty cell and numbers and text as str() does, as cell()
+        # would: only lists and objects need cell(), so the per-value call is skipped for the rest.
+        structured = (list, dict)
+        writer.writerows([v if v.__class__ not in structured else cell(v) for v in map(row.get, columns)]
+                         for row in rows)
     elif fmt == "markdown":
         if title:
             out.write(f"**{title}**\n\n")

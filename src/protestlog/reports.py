@@ -5,9 +5,10 @@ with the number of records. Date bounds are inclusive at both ends everywhere.
 """
 
 import datetime as dt
+import json
 
 from protestlog import comparison
-from protestlog.ledger import Ledger, public_record, row_to_entry
+from protestlog.ledger import Ledger
 from protestlog.records import FIELDS
 from protestlog.vocab import CONFIDENCE
 
@@ -46,22 +47,61 @@ class Filters:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+# The register's columns in the order its rows carry them (public_record's order, then the extras).
+REGISTER_KEYS = ("id", "revision") + FIELDS + ("recorded_at", "recorded_by")
+_REGISTER_SELECT = ", ".join(["record_id", "revision"] + [f'"{f}"' for f in FIELDS] + ["recorded_at", "recorded_by"])
+
+
 def register(ledger: Ledger, filters: Filters, *, as_of: str | None = None):
-    """Current records in date order with running totals of killed and injured, from the first row shown."""
+    """Current records in date order with running totals of killed and injured, from the first row shown.
+
+    Streams: only the columns shown are read, as plain tuples, and the running totals are added
+    up here rather than by a window function (a third of the query's time at a million rows).
+    """
     base, params = ledger.current_sql(ledger.cut(as_of))
     where, fparams = filters.where()
-    # SUM over nulls is null: the running injured total stays unknown until a record gives a figure.
-    sql = (f"SELECT *, SUM(killed) OVER w AS running_killed, SUM(injured) OVER w AS running_injured "
-           f"FROM ({base}){where} WINDOW w AS (ORDER BY date, record_id ROWS UNBOUNDED PRECEDING) "
-           f"ORDER BY date, record_id")
+    sql = f"SELECT {_REGISTER_SELECT} FROM ({base}){where} ORDER BY date, record_id"
     victims = victims_per_incident(ledger, as_of)
-    for row in ledger.db.execute(sql, params + fparams):
-        entry = row_to_entry(row)
-        out = public_record(entry)
-        out["sources_count"] = len(entry["sources"])
-        out["victims"] = victims.get(entry["record_id"], 0)
-        out["running_killed"], out["running_injured"] = row["running_killed"], row["running_injured"]
+    cursor = ledger.db.cursor()
+    cursor.row_factory = None  # tuples: a Row per record costs more than the dict built from it
+    keys, loads = REGISTER_KEYS, json.loads
+    killed = 0
+    injured = None  # unknown until a record gives a figure, not 0
+    for row in cursor.execute(sql, params + fparams):
+        out = dict(zip(keys, row))
+        sources = out["sources"] = loads(out["sources"])
+        killed += out["killed"]
+        if out["injured"] is not None:
+            injured = out["injured"] + (injured or 0)
+        out["sources_count"], out["victims"] = len(sources), victims.get(out["id"], 0)
+        out["running_killed"], out["running_injured"] = killed, injured
         yield out
+
+
+COMPUTED = ("running_killed", "running_injured", "victims")  # added while streaming, after the stored columns
+
+
+def register_tuples(ledger: Ledger, filters: Filters, columns: list[str], *, as_of: str | None = None):
+    """The register as tuples in `columns` order (the COMPUTED ones last), `sources` as the JSON text
+    the ledger stores: what a CSV writer takes as it is, with no object built per record."""
+    stored = [c for c in columns if c not in COMPUTED]
+    tail = list(columns[len(stored):])
+    assert set(tail) <= set(COMPUTED), "running totals and victims come last"
+    pick = [COMPUTED.index(c) for c in tail]
+    expression = {"id": "record_id", "sources_count": "json_array_length(sources)"}
+    select = ", ".join([expression.get(c, f'"{c}"') for c in stored] + ["killed", "injured", "record_id"])
+    base, params = ledger.current_sql(ledger.cut(as_of))
+    where, fparams = filters.where()
+    victims = victims_per_incident(ledger, as_of) if "victims" in tail else {}
+    cursor = ledger.db.cursor()
+    cursor.row_factory = None
+    killed, injured, width = 0, None, len(stored)
+    for row in cursor.execute(f"SELECT {select} FROM ({base}){where} ORDER BY date, record_id", params + fparams):
+        killed += row[width]
+        if row[width + 1] is not None:
+            injured = row[width + 1] + (injured or 0)
+        computed = (killed, injured, victims.get(row[width + 2], 0))
+        yield row[:width] + tuple([computed[i] for i in pick])
 
 
 def victims_per_incident(ledger: Ledger, as_of: str | None = None) -> dict[int, int]:

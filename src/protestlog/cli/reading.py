@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from protestlog.output import plural, write_file, write_json, write_rows
+from protestlog.output import plural, write_file, write_json, write_rows, write_tuples
 
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, Period, app, bounds_text, chosen_format, make_filters, open_ledger,
@@ -61,11 +61,14 @@ def list_records(
                        numeric={"id", "killed", "injured", "victims", "sources_count", "running_killed",
                                 "running_injured"})
         else:
-            from protestlog.reports import RECORD_COLUMNS
+            from protestlog.reports import RECORD_COLUMNS, register_tuples
 
             columns = list(RECORD_COLUMNS) + ["revision", "recorded_at", "recorded_by", "sources_count",
                                               "running_killed", "running_injured", "victims"]
-            write_rows(env, rows, columns, fmt_name)
+            if fmt_name in ("csv", "tsv"):  # sources as stored (canonical JSON): no object per record
+                write_tuples(env, register_tuples(ledger, filters, columns, as_of=as_of), columns, fmt_name)
+            else:
+                write_rows(env, rows, columns, fmt_name)
 
 
 
