@@ -16,22 +16,30 @@ FEW_DEATHS, FEW_INCIDENTS = 5, 3
 LAG_GAP = 0.2  # verification lag: the filter removed shares of records differing by more than this
 
 
-def load_units(ledger, base: str, params: list, filters) -> list[dict]:
-    """Records in scope grouped by (date, end date, confidence), with what the comparison needs.
+UNIT_SUMS = ("records", "fatal", "killed", "killed_sq", "injured_n")
 
-    The confidence filter is applied later in Python, so one read serves every --min-confidence
-    level of the sensitivity view and shows what the filter removed from each side.
-    """
-    from protestlog.reports import Filters
 
-    unfiltered = Filters(since=filters.since, until=filters.until, region=filters.region, group=filters.group,
-                         circumstance=filters.circumstance, unsourced=filters.unsourced, batch=filters.batch)
-    where, fparams = unfiltered.where()
-    sql = (f"SELECT date, end_date, confidence, COUNT(*) AS records, SUM(killed > 0) AS fatal, "
-           f"SUM(killed) AS killed, SUM(killed * killed) AS killed_sq, MAX(killed) AS killed_max, "
-           f"SUM(injured) AS injured, COUNT(injured) AS injured_n "
-           f"FROM ({base}){where} GROUP BY date, end_date, confidence")
-    return [dict(row) for row in ledger.db.execute(sql, params + fparams)]
+def units_from(groups: list[dict]) -> list[dict]:
+    """Records in scope grouped by (date, end date, confidence), with what the comparison needs,
+    added up from the summary's groups (reports._scan), which are finer and not yet filtered by
+    confidence: the filter is applied later, so one read serves every --min-confidence level of
+    the sensitivity view and shows what the filter removed from each side."""
+    units: dict[tuple, dict] = {}
+    for g in groups:
+        key = (g["date"], g["end_date"], g["confidence"])
+        unit = units.get(key)
+        if unit is None:
+            units[key] = {"date": g["date"], "end_date": g["end_date"], "confidence": g["confidence"],
+                          "killed_max": g["killed_max"], "injured": g["injured"]} | {k: g[k] for k in UNIT_SUMS}
+            continue
+        for k in UNIT_SUMS:
+            unit[k] += g[k]
+        unit["killed_max"] = max(unit["killed_max"], g["killed_max"])
+        if g["injured"] is not None:  # unknown stays null only while no record gives a figure
+            unit["injured"] = (unit["injured"] or 0) + g["injured"]
+    # In the order SQL's GROUP BY gave them (nulls first), so sums over units add up in the same order.
+    return sorted(units.values(), key=lambda u: (u["date"], u["end_date"] is not None, u["end_date"] or "",
+                                                 u["confidence"] is not None, u["confidence"] or ""))
 
 
 def allowed(confidence: str | None, min_confidence: str | None) -> bool:

@@ -144,19 +144,13 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     filters.since, filters.until = since, until
     cut = ledger.cut(as_of)
     base, params = ledger.current_sql(cut)
-    where, fparams = filters.where()
-    groups = [dict(row) for row in ledger.db.execute(
-        f"SELECT date, end_date, region, \"group\" AS grp, circumstance, responsible, COUNT(*) AS records, "
-        f"SUM(killed) AS killed, SUM(COALESCE(killed_low, killed)) AS killed_low, "
-        f"SUM(COALESCE(killed_high, killed)) AS killed_high, SUM(injured) AS injured, "
-        f"SUM(COALESCE(injured_low, injured)) AS injured_low, SUM(COALESCE(injured_high, injured)) AS injured_high, "
-        f"SUM(detained) AS detained, SUM(minors) AS minors, COUNT(injured) AS injured_n, "
-        f"COUNT(detained) AS detained_n, COUNT(minors) AS minors_n, "
-        f"SUM(killed_low IS NOT NULL OR killed_high IS NOT NULL) AS killed_ranged, "
-        f"SUM(injured_low IS NOT NULL OR injured_high IS NOT NULL) AS injured_ranged, "
-        f"SUM(json_array_length(sources)) AS sources, SUM(json_array_length(sources) = 0) AS unsourced "
-        f"FROM ({base}){where} GROUP BY date, end_date, region, \"group\", circumstance, responsible",
-        params + fparams)]
+    scanned = _scan(ledger, base, params, filters)
+    # The confidence filter applies here, not in SQL, so the same read also serves the milestone
+    # comparison's view of what that filter removed (comparison.units_from).
+    groups = [g for g in scanned if comparison.allowed(g["confidence"], filters.min_confidence)]
+    # Citations count a source once per record; distinct sources count each outlet or document once.
+    cited = set().union(*(json.loads(g["source_keys"]) for g in groups))
+    cited.discard(None)
     # Victim records: deaths moved to their dates of death (count_by='death'), minors from ages.
     from protestlog.victim_reports import summary_adjustments
 
@@ -170,10 +164,7 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     totals = {"records": add(groups, "records"), "killed": add(groups, "killed"), "injured": add(groups, "injured"),
               "detained": add(groups, "detained"), "minors_killed": add(groups, "minors"),
               "sources": add(groups, "sources"), "unsourced_records": add(groups, "unsourced")}
-    # Citations count a source once per record; distinct sources count each outlet or document once.
-    totals["distinct_sources"] = ledger.db.execute(
-        f"SELECT COUNT(DISTINCT COALESCE(json_extract(s.value, '$.url'), json_extract(s.value, '$.name'))) "
-        f"FROM (SELECT sources FROM ({base}){where}) AS r, json_each(r.sources) AS s", params + fparams).fetchone()[0]
+    totals["distinct_sources"] = len(cited)
     # Unknown is not zero: say how many records gave each optional figure at all, and when none did
     # the figure is null.
     for field, key, total in (("injured", "injured_n", "injured"), ("detained", "detained_n", "detained"),
@@ -212,7 +203,7 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
 
     series = list(_series(daily, since, until, by))
     in_range = [m for m in ledger.milestones(as_of) if since < dt.date.fromisoformat(m["date"]) <= until]
-    units = comparison.load_units(ledger, base, params, filters) + shifted_units if in_range else []
+    units = comparison.units_from(scanned) + shifted_units if in_range else []
     milestones = [comparison.compare(m, since=since, until=until, window=window, units=units,
                                      min_confidence=filters.min_confidence) for m in in_range]
     head = ledger.head()
@@ -232,6 +223,49 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
         "series": series,
         "milestones": milestones,
     } | extra | {"by_responsible": split("responsible")} | victim_keys
+
+
+def _first(expression: str) -> str:
+    """An expression counted once per record: the scan has a row per cited source (see _scan)."""
+    return f"CASE WHEN s.key IS NULL OR s.key = 0 THEN {expression} END"
+
+
+_SCAN_SELECT = ", ".join([
+    'date, end_date, region, "group" AS grp, circumstance, responsible, confidence',
+    f"SUM({_first(1)}) AS records", f"SUM({_first('killed')}) AS killed",
+    f"SUM({_first('COALESCE(killed_low, killed)')}) AS killed_low",
+    f"SUM({_first('COALESCE(killed_high, killed)')}) AS killed_high", f"SUM({_first('injured')}) AS injured",
+    f"SUM({_first('COALESCE(injured_low, injured)')}) AS injured_low",
+    f"SUM({_first('COALESCE(injured_high, injured)')}) AS injured_high",
+    f"SUM({_first('detained')}) AS detained", f"SUM({_first('minors')}) AS minors",
+    f"COUNT({_first('injured')}) AS injured_n", f"COUNT({_first('detained')}) AS detained_n",
+    f"COUNT({_first('minors')}) AS minors_n",
+    f"SUM({_first('killed_low IS NOT NULL OR killed_high IS NOT NULL')}) AS killed_ranged",
+    f"SUM({_first('injured_low IS NOT NULL OR injured_high IS NOT NULL')}) AS injured_ranged",
+    f"SUM({_first('killed > 0')}) AS fatal", f"SUM({_first('killed * killed')}) AS killed_sq",
+    "MAX(killed) AS killed_max",
+    "COUNT(s.key) AS sources", "SUM(s.key IS NULL) AS unsourced",
+    "json_group_array(DISTINCT COALESCE(json_extract(s.value, '$.url'), json_extract(s.value, '$.name'))) "
+    "AS source_keys",
+])
+
+
+def _scan(ledger: Ledger, base: str, params: list, filters: Filters) -> list[dict]:
+    """Every figure the summary needs, in one read of the records in scope: grouped by day, span
+    end, region, victim group, circumstance, responsible force and confidence, with each group's
+    distinct sources.
+
+    Each record is joined to its sources (one row per source, one row with none when it cites
+    none), so counts and sums take only a record's first row. The confidence filter is left to
+    the caller, which needs both sides of it. One read instead of three (groups, distinct
+    sources, milestone units) is what keeps summary near one plain aggregate query.
+    """
+    unfiltered = Filters(since=filters.since, until=filters.until, region=filters.region, group=filters.group,
+                         circumstance=filters.circumstance, unsourced=filters.unsourced, batch=filters.batch)
+    where, fparams = unfiltered.where()
+    sql = (f"SELECT {_SCAN_SELECT} FROM (SELECT * FROM ({base}){where}) AS r LEFT JOIN json_each(r.sources) AS s "
+           f'GROUP BY date, end_date, region, "group", circumstance, responsible, confidence')
+    return [dict(row) for row in ledger.db.execute(sql, params + fparams)]
 
 
 def _hash_at(ledger: Ledger, cut: int | None) -> str | None:

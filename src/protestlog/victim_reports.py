@@ -87,7 +87,7 @@ def _adjustment(incident: dict, date: str, *, killed: int = 0, minors: int | Non
 
 
 def _unit(date: str, end_date, confidence: str, *, killed: int, killed_sq: int, fatal: int) -> dict:
-    """A row shaped like comparison.load_units()'s: the milestone windows see deaths moved too."""
+    """A row shaped like comparison.units_from()'s: the milestone windows see deaths moved too."""
     return {"date": date, "end_date": end_date, "confidence": confidence, "records": 0, "fatal": fatal,
             "killed": killed, "killed_sq": killed_sq, "killed_max": max(killed, 0), "injured": None, "injured_n": 0}
 
