@@ -41,13 +41,15 @@ def victim_fingerprint(v: dict) -> str:
 
 
 def _chain(db, seq: int) -> None:
-    """Append the victim entry to the one chain (a no-op on a ledger built before the chain existed)."""
+    """Append the victim entry to the one chain (chain.py: kind 'victim', table victim_entries, key seq).
+
+    A no-op only while the chain module does not exist yet.
+    """
     try:
-        from protestlog.chain import append_chained
+        from protestlog import chain
     except ImportError:  # pragma: no cover - only before the chain module exists
         return
-    row = db.execute("SELECT * FROM victim_entries WHERE seq = ?", (seq,)).fetchone()
-    append_chained(db, "victim", seq, dict(row))
+    chain.append_chained(db, "victim", seq)
 
 
 def _stamp(db) -> str:
