@@ -59,7 +59,10 @@ def test_ties_share_a_rank_and_csv_is_stable(cli, add):
     text = cli("summary", *RANGE, "--by-region", "--format", "csv").stdout
     table = list(csv.DictReader(io.StringIO(text)))
     assert list(table[0]) == ["rank", "region", "code", "records", "killed", "killed_low", "killed_high",
-                              "share", "minors", "injured", "detained"]
+                              "share", "minors", "injured", "detained",  # columns are only ever added after
+                              "minors_reported_in", "injured_reported_in", "detained_reported_in"]
+    assert {(r["region"], r["injured"], r["injured_reported_in"]) for r in table} == {
+        ("Puno", "", "0"), ("Cusco", "", "0"), ("Lima", "", "0")}  # unknown, and how many gave it
     assert [(r["rank"], r["region"]) for r in table] == [("1", "Puno"), ("2", "Cusco"), ("2", "Lima")]
 
 

@@ -110,3 +110,22 @@ def test_register_running_injured_is_null_until_a_record_gives_it(cli, sparse):
     rows = cli("list", *RANGE, "--json").json()
     assert [r["running_injured"] for r in rows] == [None, None, 61, 113]
     assert [r["running_killed"] for r in rows] == [2, 3, 13, 16]
+
+
+def test_splits_say_how_many_records_gave_each_figure(cli, sparse):
+    s = summary(cli)
+    regions = {r["name"]: r for r in s["by_region"]}
+    assert (regions["Ayacucho"]["injured_reported_in"], regions["Apurímac"]["injured_reported_in"]) == (1, 0)
+    (civilian,) = [g for g in s["by_group"] if g["name"] == "unknown"]
+    assert (civilian["records"], civilian["injured"], civilian["injured_reported_in"]) == (4, 113, 2)
+    assert (civilian["detained"], civilian["detained_reported_in"]) == (None, 0)
+
+
+def test_a_tiny_share_is_not_printed_as_zero_percent(cli, add):
+    add(date="2022-12-10", region="Puno", killed=299)
+    add(date="2022-12-11", region="Cusco", killed=1)
+    rows = {r["region"]: r for r in cli("summary", *RANGE, "--by-region", "--json").json()["regions"]}
+    assert rows["Cusco"]["share"] == pytest.approx(1 / 300, rel=5e-3) and rows["Cusco"]["share"] > 0
+    table = cli("summary", *RANGE, "--by-region").stdout
+    line = next(line for line in table.splitlines() if "Cusco" in line)
+    assert "0.33%" in line and " 0% " not in line + " "

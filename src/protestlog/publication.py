@@ -16,7 +16,7 @@ from protestlog.output import Env
 from protestlog.verify import verify
 from protestlog.views import (
     MILESTONE_COLUMNS, NOTE, SENSITIVITY_COLUMNS, SENSITIVITY_NOTE, fmt_range, given_in, milestone_details,
-    milestone_rows, region_rows, sensitivity_rows,
+    milestone_rows, pct, region_rows, sensitivity_rows,
 )
 
 SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)  # only web links become links
@@ -200,7 +200,7 @@ def to_html(report: dict):
     region_columns = ["rank", "region", "code", "records", "killed", "share", "injured", "detained"]
     parts.append(_table(region_columns, [[_e(row["rank"]), _e(row["region"]), _e(row["code"]), _e(row["records"]),
                                           _e(killed_text(row)),
-                                          _e("" if row["share"] is None else f"{row['share']:.0%}"),
+                                          _e(pct(row["share"])),
                                           _e(row["injured"]), _e(row["detained"])] for row in report["regions"]],
                         {"rank", "records", "killed", "share", "injured", "detained"},
                         "Ranked by deaths. Blank: no record in the region gives the figure (unknown, not zero)."))
@@ -267,7 +267,7 @@ def to_markdown(report: dict):
     out += ["## Timeline", "", "```text", buffer.getvalue().rstrip("\n"), "```", "", "## By region", "",
             _md_table(["rank", "region", "code", "records", "killed", "share", "injured", "detained"],
                       [[str(row["rank"]), _md_text(row["region"]), row["code"], str(row["records"]),
-                        _md_text(killed_text(row)), "" if row["share"] is None else f"{row['share']:.0%}",
+                        _md_text(killed_text(row)), pct(row["share"]),
                         _md_text(row["injured"]), _md_text(row["detained"])] for row in report["regions"]],
                       {"rank", "records", "killed", "share", "injured", "detained"}),
             "Ranked by deaths. Blank: no record in the region gives the figure (unknown, not zero).", "",

@@ -187,7 +187,8 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
                 acc[k] += r[k] or 0
         for acc in out.values():  # a figure no record in the split gives is unknown (null), not 0
             for given in SPLIT_GIVEN:
-                if not acc.pop(given):
+                acc[f"{given[:-2]}_reported_in"] = acc.pop(given)
+                if not acc[f"{given[:-2]}_reported_in"]:
                     acc[given[:-2]] = None
         return sorted(out.values(), key=lambda x: (-x["killed"], x["name"]))
 

@@ -40,6 +40,16 @@ def sig(x, unbounded: str = "n/a") -> str:
     return f"{x:#.3g}".rstrip(".") if abs(x) < 1000 else f"{x:,.0f}"  # '#' keeps 0.210, not 0.21
 
 
+def pct(x, signed: bool = False) -> str:
+    """A share or change as a percentage; a small non-zero one keeps two digits instead of showing 0%."""
+    if x is None:
+        return ""
+    sign = "+" if signed else ""
+    if x == 0 or abs(x) >= 0.005:
+        return f"{x:{sign}.0%}"
+    return f"{x * 100:{sign}.2g}%"
+
+
 def interval(lo, hi) -> str:
     return f"{sig(lo)}–{sig(hi, '∞')}"
 
@@ -54,10 +64,10 @@ def _change(m: dict, measure: str) -> str:
     key = "killed" if measure == "deaths" else "records"
     if m["change"]["basis"] == "count":
         diff = a[key] - b[key]
-        rel = f" ({diff / b[key]:+.0%})" if b[key] else ""
+        rel = f" ({pct(diff / b[key], True)})" if b[key] else ""
         return f"{_count(diff) if diff < 0 else '+' + _count(diff)}{rel}"
     rate_b, rate_a = b[key] / b["days"], a[key] / a["days"]
-    rel = f" ({rate_a / rate_b - 1:+.0%})" if rate_b else ""
+    rel = f" ({pct(rate_a / rate_b - 1, True)})" if rate_b else ""
     return f"{rate_a - rate_b:+.3g}/day{rel}"
 
 
@@ -234,7 +244,7 @@ def long_rows(s: dict):
 
 
 REGION_COLUMNS = ["rank", "region", "code", "records", "killed", "killed_low", "killed_high", "share",
-                  "minors", "injured", "detained"]
+                  "minors", "injured", "detained", "minors_reported_in", "injured_reported_in", "detained_reported_in"]
 
 
 def region_rows(s: dict) -> list[dict]:
@@ -248,7 +258,9 @@ def region_rows(s: dict) -> list[dict]:
         rows.append({"rank": rank, "region": r["name"], "code": codes.get(r["name"], ""), "records": r["records"],
                      "killed": r["killed"], "killed_low": r["killed_low"], "killed_high": r["killed_high"],
                      "share": sig_round(r["killed"] / total) if total else None, "minors": r["minors"],
-                     "injured": r["injured"], "detained": r["detained"]})
+                     "injured": r["injured"], "detained": r["detained"],
+                     "minors_reported_in": r["minors_reported_in"], "injured_reported_in": r["injured_reported_in"],
+                     "detained_reported_in": r["detained_reported_in"]})
     return rows
 
 
@@ -260,7 +272,7 @@ def render_regions(env: Env, s: dict, fmt: str):
     if fmt in ("csv", "tsv", "ndjson"):
         write_rows(env, rows, REGION_COLUMNS, fmt)
         return
-    people = [r | {"share": "" if r["share"] is None else f"{r['share']:.0%}",
+    people = [r | {"share": pct(r["share"]),
                    "killed": fmt_range([r["killed_low"], r["killed_high"]]
                                         if r["killed_low"] != r["killed_high"] else None, r["killed"])}
               for r in rows]
