@@ -135,6 +135,17 @@ def test_redacted_copy_holds_no_notes_or_names(cli, shipped, db, tmp_path):
     assert json.loads((out / "metadata.json").read_text(encoding="utf-8"))["redacted"] is True
 
 
+def test_redacted_copy_has_no_victim_names_in_the_search_index(cli, add, tmp_path):
+    a = add(date="2023-01-09", region="Puno", place="Juliaca", killed=2)
+    assert cli("victim", "add", "--name", "Brayan Apaza Jumpiri", "--incident", a).exit_code == 0
+    out = tmp_path / "site"
+    assert cli("publish", "--datasette", out, "--redact").exit_code == 0
+    with sqlite3.connect(out / "ledger.db") as c:
+        assert c.execute("select count(*) from search_text_fts where search_text_fts match 'apaza'").fetchone() == (0,)
+        assert c.execute("select count(*) from search_text where victims is not null").fetchone() == (0,)
+    assert b"Apaza" not in (out / "ledger.db").read_bytes()
+
+
 def test_publish_refuses_a_tampered_ledger_and_bad_folders(cli, shipped, db, tmp_path):
     target = tmp_path / "file"
     target.write_text("x")

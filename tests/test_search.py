@@ -195,3 +195,45 @@ def test_concurrent_writers_each_get_their_index_row(tmp_path):
     assert index_matches_entries(db) == 100
     found = json.loads(run_exe("search", "worker2", "--json", db=db).stdout)
     assert len(found) == 25
+
+
+# ---- victims' names (issue 14) --------------------------------------------------------------
+
+def test_a_linked_victims_name_finds_the_record(cli, add, db):
+    juliaca = add(date="2023-01-09", region="Puno", place="Juliaca", killed=2)
+    other = add(date="2022-12-15", region="Ayacucho", killed=1)
+    assert cli("victim", "add", "--name", "Brayan Apaza Jumpiri", "--other-name", "Brayan Apasa",
+               "--incident", juliaca).exit_code == 0
+    then = sqlite3.connect(db).execute("SELECT MAX(recorded_at) FROM victim_entries").fetchone()[0]
+    assert cli("victim", "add", "--name", "Gabriel Omar López Amanqui").exit_code == 0  # not linked yet
+    assert ids(cli, "apaza") == ids(cli, "APASA") == ids(cli, "brayan jumpiri") == [juliaca]
+    assert ids(cli, "lopez") == []  # a victim who stands alone has no record to show
+    assert ids(cli, "apaza", "--region", "ayacucho") == []
+    assert cli("victim", "amend", "2", "--incident", other, "--reason", "linked").exit_code == 0
+    assert ids(cli, "lopez") == [other]
+    assert ids(cli, "lopez", "--as-of", then) == []
+    assert cli("victim", "retract", "1", "--reason", "duplicate person").exit_code == 0
+    assert ids(cli, "apaza") == []
+    assert cli("retract", other, "--reason", "duplicate").exit_code == 0
+    assert ids(cli, "lopez") == []
+
+
+def test_a_record_found_twice_is_listed_once(cli, add):
+    a = add(date="2023-01-09", region="Puno", place="Juliaca", killed=2, note="Juliaca airport")
+    assert cli("victim", "add", "--name", "Juliaca Quispe", "--incident", a).exit_code == 0
+    rows = cli("search", "juliaca", "--json").json()
+    assert [r["id"] for r in rows] == [a]
+
+
+def test_victims_already_recorded_are_indexed_by_the_migration(cli, add, db, monkeypatch):
+    from protestlog import ledger as ledger_module
+
+    current = ledger_module.SCHEMA_VERSION
+    before = next(v for v, step in ledger_module.MIGRATIONS.items() if step is ledger_module._victim_search)
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", before)
+    a = add(date="2023-01-09", region="Puno", place="Juliaca", killed=2)
+    assert cli("victim", "add", "--name", "Brayan Apaza Jumpiri", "--incident", a).exit_code == 0
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM search_text WHERE kind = 'victim'").fetchone() == (0,)
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", current)
+    assert ids(cli, "apaza") == [a]
+    assert cli("verify").exit_code == 0

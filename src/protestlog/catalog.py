@@ -4,8 +4,8 @@
 Datasette see what `list` sees, without knowing how revisions supersede each other.
 Everything here is derived from `entries`; nothing in it is part of the hash chain.
 
-The search index is one row per entry in `search_text` (kind 'entry'; issue 14's victims
-can add kind 'victim' rows, with ids that stay clear of entry numbers), whose id is the entry's
+The search index is one row per entry in `search_text` (kind 'entry'; and kind 'victim' for
+each victim entry linked to an incident, with negative ids clear of entry numbers), whose id is the entry's
 `seq` (so Datasette can search the `records` view through it), filled by a trigger in the same transaction as the entry, so
 an interrupted import leaves neither. sqlite-utils builds the FTS5 table and its triggers
 (`enable_fts`) and runs the searches (`search`). `search_text` is append-only like the
@@ -67,6 +67,27 @@ APPEND_ONLY = (
     "CREATE TRIGGER search_text_append_only_delete BEFORE DELETE ON search_text "
     "BEGIN SELECT RAISE(ABORT, 'the search index follows the append-only ledger: rows cannot be deleted'); END",
 )
+
+
+# Victims' names (issue 14), as 'victim' rows pointing at the incident a victim is linked to. Their ids
+# are the negated victim-entry numbers, so they never meet an entry's id.
+_VICTIM_NAMES = ("trim(coalesce(new.name, '') || ' ; ' || coalesce((SELECT group_concat(o.value, ' ; ') "
+                 "FROM json_each(new.other_names) AS o), ''), ' ;')")
+VICTIM_TEXT_TRIGGER = (
+    "CREATE TRIGGER victim_entries_search_text AFTER INSERT ON victim_entries WHEN new.incident_id IS NOT NULL "
+    "BEGIN INSERT INTO search_text (id, kind, ref, record_id, victims) "
+    f"VALUES (-new.seq, 'victim', new.seq, new.incident_id, {_VICTIM_NAMES}); END"
+)
+
+
+def index_victims(conn) -> None:
+    """Forward migration after the victim tables: their names go into the search index, from now on by
+    trigger and for every victim entry already written."""
+    db = database(conn)
+    db.execute(VICTIM_TEXT_TRIGGER)
+    db.execute("INSERT INTO search_text (id, kind, ref, record_id, victims) SELECT -seq, 'victim', seq, incident_id, "
+               + _VICTIM_NAMES.replace("new.", "victim_entries.") + " FROM victim_entries "
+               "WHERE incident_id IS NOT NULL ORDER BY seq")
 
 
 def database(conn):

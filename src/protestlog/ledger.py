@@ -20,7 +20,7 @@ from protestlog.records import FIELDS, LATER_FIELDS, fingerprint
 from protestlog.victim_schema import SCHEMA as VICTIM_SCHEMA
 
 APPLICATION_ID = 0x706C6F67  # 'plog': marks a SQLite file as a protestlog ledger
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 GENESIS = "0" * 64
 SQLITE_HEADER = b"SQLite format 3\x00"
 ENTRY_META = ("seq", "record_id", "revision", "action", "recorded_at", "recorded_by", "reason")
@@ -146,7 +146,14 @@ def _victims(db):
 
 # Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1 (SQL text, or a
 # function of the connection for steps built with sqlite-utils).
-MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog, 4: _victims}
+def _victim_search(db):
+    """Version 6: victims' names in the full-text index (catalog.py)."""
+    from protestlog.catalog import index_victims
+
+    index_victims(db)
+
+
+MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog, 4: _victims, 5: _victim_search}
 
 
 def who(explicit: str | None = None) -> str:

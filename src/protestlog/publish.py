@@ -24,7 +24,7 @@ REDACT = {
     "entries": {"note": None, "reason": None, "recorded_by": "'redacted'", "fingerprint": None},
     "milestones": {"recorded_by": "'redacted'"},
     "imports": {"recorded_by": "'redacted'", "file": "'redacted'"},
-    "search_text": {"note": None},
+    "search_text": {"note": None, "victims": None},
     "victim_entries": {"name": "CASE WHEN name IS NULL THEN NULL ELSE 'victim ' || victim_id END",
                        "other_names": "'[]'", "description": "CASE WHEN description IS NULL THEN NULL ELSE "
                                                              "'unidentified' END",

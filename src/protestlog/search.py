@@ -23,7 +23,8 @@ def _named(sql: str, params: list) -> tuple[str, dict]:
 
 
 def search(ledger: Ledger, text: str, filters, *, as_of: str | None = None, limit: int | None = None) -> list[dict]:
-    """Current records whose place, province, region, notes or source names match `text`, best first.
+    """Current records whose place, province, region, notes, source names or linked victims' names
+    match `text`, best first.
 
     Words are matched whole, in any order, ignoring case and accents (`Apurimac` finds Apurímac);
     `juli*` matches a prefix. Each result carries its position (`rank`) and FTS5's BM25 relevance
@@ -38,7 +39,17 @@ def search(ledger: Ledger, text: str, filters, *, as_of: str | None = None, limi
         raise FieldError("text", text, f"must be at most {MAX_QUERY} characters, without NUL bytes")
     base, params = ledger.current_sql(ledger.cut(as_of))
     where, fparams = filters.where()
-    current, args = _named(f"kind = 'entry' AND ref IN (SELECT seq FROM ({base}){where})", params + fparams)
+    records = f"SELECT record_id FROM ({base}){where}"
+    clause, values = f"(kind = 'entry' AND ref IN (SELECT seq FROM ({base}){where}))", params + fparams
+    if _has_victims(ledger.db):  # a victim's name finds the current record the victim is linked to
+        from protestlog.victim_store import current_victims_sql, victim_cut
+
+        victims, vparams = current_victims_sql(victim_cut(ledger, as_of))
+        # A victim row is current when its entry is the victim's current revision (which then links to
+        # exactly this record), and it counts only if that record is itself current and passes the filters.
+        clause += f" OR (kind = 'victim' AND ref IN (SELECT seq FROM ({victims})) AND record_id IN ({records}))"
+        values += vparams + params + fparams
+    current, args = _named(clause, values)
     words = [w for w in text.replace('"', " ").split() if w.strip("*")]
     if not words:
         raise FieldError("text", text, "give at least one word to search for")
@@ -46,20 +57,28 @@ def search(ledger: Ledger, text: str, filters, *, as_of: str | None = None, limi
     query = " ".join(database(ledger.db).quote_fts(w.rstrip("*")) + ("*" if w in prefix else "") for w in words)
     table = database(ledger.db)["search_text"]
     try:
-        hits = list(table.search(query, columns=["record_id", "ref"], where=current, where_args=args,
-                                 include_rank=True, order_by='rank, "original".rowid', limit=limit))
+        hits = list(table.search(query, columns=["record_id"], where=current, where_args=args,
+                                 include_rank=True, order_by='rank, "original".rowid'))
     except sqlite3.OperationalError as exc:
         raise FieldError("text", text, f"cannot be searched: {exc}") from None
-    if not hits:
+    best: dict[int, float] = {}
+    for hit in hits:  # a record found through its text and a victim's name is listed once, at its best
+        best.setdefault(hit["record_id"], hit["rank"])
+    ranked = list(best.items())[:limit] if limit else list(best.items())
+    if not ranked:
         return []
-    seqs = [h["ref"] for h in hits]
-    rows = {r["seq"]: row_to_entry(r) for r in ledger.db.execute(
-        f"SELECT * FROM entries WHERE seq IN ({', '.join('?' for _ in seqs)})", seqs)}
+    ids = [record_id for record_id, _ in ranked]
+    rows = {r["record_id"]: row_to_entry(r) for r in ledger.db.execute(
+        f"SELECT * FROM ({base}) WHERE record_id IN ({', '.join('?' for _ in ids)})", params + ids)}
     out = []
-    for position, hit in enumerate(hits, start=1):
-        entry = rows[hit["ref"]]
-        record = {"rank": position, "score": float(f"{-hit['rank']:.6g}")}
+    for position, (record_id, rank) in enumerate(ranked, start=1):
+        entry = rows[record_id]
+        record = {"rank": position, "score": float(f"{-rank:.6g}")}
         record.update(public_record(entry))
         record["sources_count"] = len(entry["sources"])
         out.append(record)
     return out
+
+
+def _has_victims(db) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'victim_entries'").fetchone() is not None
