@@ -324,16 +324,16 @@ def test_sensitivity_rows_change_one_choice_at_a_time(cli, spans):
 def test_sensitivity_in_every_format(cli, spans, tmp_path):
     base = ("summary", "--since", SINCE, "--until", "2022-12-31", "--sensitivity")
     table = " ".join(cli(*base).stdout.split())
-    assert "Sensitivity of the milestone comparison" in table and "spread" in table
+    assert "Sensitivity: 2022-12-15 State of emergency declared" in table and "spans spread" in table
     assert "too few incidents" in table  # the 3-day window has one incident after
     md = cli(*base, "--format", "markdown").stdout
-    assert "| 2022-12-15 | 8d | spread | any | 9 (3) | 12 (4) |" in md
+    assert "| spans spread | 9 (3) | 12 (4) |" in md
     long = cli(*base, "--format", "csv").stdout
     assert "sensitivity,0,span_rule,start" in long
     assert "sensitivity" not in cli("summary", "--since", SINCE, "--until", "2022-12-31", "--json").json()
     report = tmp_path / "r.md"
     assert cli("report", "--since", SINCE, "--until", "2022-12-31", "--output", report).exit_code == 0
-    assert "| 2022-12-15 | 8d | spread | any | 9 (3) | 12 (4) |" in report.read_text()
+    assert "| spans spread | 9 (3) | 12 (4) |" in report.read_text()
 
 
 def test_fractional_counts_use_the_beta_form_of_clopper_pearson():

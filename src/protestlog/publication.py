@@ -15,8 +15,8 @@ from protestlog.errors import LedgerError
 from protestlog.output import Env
 from protestlog.verify import verify
 from protestlog.views import (
-    MILESTONE_COLUMNS, NOTE, SENSITIVITY_COLUMNS, SENSITIVITY_NOTE, fmt_range, given_in, milestone_details,
-    milestone_rows, pct, region_rows, sensitivity_rows,
+    MILESTONE_COLUMNS, NOTE, SENSITIVITY_COLUMNS, fmt_range, given_in, milestone_details, milestone_rows, pct,
+    region_rows, sensitivity_note, sensitivity_rows,
 )
 
 SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)  # only web links become links
@@ -182,9 +182,11 @@ def to_html(report: dict):
         parts += [f"<p>{_e(line)}</p>" for m in s["milestones"] for line in milestone_details(m)[:1]]
         parts.append("<h3>Caveats</h3>")
         parts += [f"<p>{_e(caveat_paragraph(m))}</p>" for m in s["milestones"]]
-        parts += ["<h3>Sensitivity</h3>",
-                  _table(SENSITIVITY_COLUMNS, [[_e(row[c]) for c in SENSITIVITY_COLUMNS] for row in sensitivity_rows(s)],
-                         {"ratio", "moved"}, SENSITIVITY_NOTE)]
+        parts.append("<h3>Sensitivity</h3>")
+        for m in s["milestones"]:
+            parts.append(_table(SENSITIVITY_COLUMNS, [[_e(row[c]) for c in SENSITIVITY_COLUMNS]
+                                                      for row in sensitivity_rows(s, m)],
+                                {"ratio", "moved"}, f"{m['date']} {m['label']}. {sensitivity_note(s, m)}"))
     else:
         parts.append("<p>No milestone falls after the first day of the range.</p>")
     t = report["timeline"]
@@ -258,10 +260,12 @@ def to_markdown(report: dict):
                           {"ratio"}), _md_text(NOTE), ""]
         out += [_md_text(line) + "\n" for m in s["milestones"] for line in milestone_details(m)[:1]]
         out += ["### Caveats", ""] + [_md_text(caveat_paragraph(m)) + "\n" for m in s["milestones"]]
-        out += ["### Sensitivity", "",
-                _md_table(SENSITIVITY_COLUMNS, [[_md_text(row[c]) for c in SENSITIVITY_COLUMNS]
-                                                for row in sensitivity_rows(s)], {"ratio", "moved"}),
-                _md_text(SENSITIVITY_NOTE), ""]
+        out += ["### Sensitivity", ""]
+        for m in s["milestones"]:
+            out += [f"{_md_text(m['date'] + ' ' + m['label'])}:", "",
+                    _md_table(SENSITIVITY_COLUMNS, [[_md_text(row[c]) for c in SENSITIVITY_COLUMNS]
+                                                    for row in sensitivity_rows(s, m)], {"ratio", "moved"}),
+                    _md_text(sensitivity_note(s, m)), ""]
     else:
         out += ["No milestone falls after the first day of the range.", ""]
     out += ["## Timeline", "", "```text", buffer.getvalue().rstrip("\n"), "```", "", "## By region", "",

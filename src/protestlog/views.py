@@ -80,14 +80,14 @@ def milestone_rows(s: dict) -> list[dict]:
         rows.append({"milestone": f"{m['date']} {m['label']}", "measure": "deaths",
                      "before": f"{_count(b['killed'])} in {b['days']}d", "after": f"{_count(a['killed'])} in {a['days']}d",
                      "change": _change(m, "deaths"), "ratio": sig(m["rate_ratio"]),
-                     "exact 95% CI": interval(*m["rate_ratio_ci95"]) if a["killed"] + b["killed"] else "n/a",
-                     "clustered 95% CI": (interval(clustered["ci_low"], clustered["ci_high"])
+                     "exact CI": interval(*m["rate_ratio_ci95"]) if a["killed"] + b["killed"] else "n/a",
+                     "clustered CI": (interval(clustered["ci_low"], clustered["ci_high"])
                                           if clustered["note"] is None else clustered["note"].split(" (")[0])})
         rows.append({"milestone": "", "measure": "incidents",
                      "before": f"{b['records']} in {b['days']}d", "after": f"{a['records']} in {a['days']}d",
                      "change": _change(m, "incidents"), "ratio": sig(irr["estimate"]),
-                     "exact 95% CI": interval(irr["ci_low"], irr["ci_high"]) if a["records"] + b["records"] else "n/a",
-                     "clustered 95% CI": "not needed"})
+                     "exact CI": interval(irr["ci_low"], irr["ci_high"]) if a["records"] + b["records"] else "n/a",
+                     "clustered CI": "not needed"})
     return rows
 
 
@@ -102,12 +102,12 @@ def milestone_details(m: dict) -> list[str]:
     return lines + [f"Caveat: {c}." for c in m["caveats"]]
 
 
-MILESTONE_COLUMNS = ["milestone", "measure", "before", "after", "change", "ratio", "exact 95% CI",
-                     "clustered 95% CI"]
+MILESTONE_COLUMNS = ["milestone", "measure", "before", "after", "change", "ratio", "exact CI",
+                     "clustered CI"]
 NOTE = ("Milestone day counts in 'after'. ratio = deaths (or incidents) per day after ÷ before: a "
-        "comparison, not a measure of effect or cause. Exact 95% CI: conditional binomial, right only if deaths "
-        "were independent. Clustered 95% CI: incidents as the independent events (compound Poisson). change "
-        "compares counts over equal windows, deaths per day (/day) otherwise.")
+        "comparison, not a measure of effect or cause. 95% intervals: the exact CI (conditional binomial) is "
+        "right only if deaths were independent; the clustered CI takes incidents as the independent events "
+        "(compound Poisson). change compares counts over equal windows, per-day rates (/day) otherwise.")
 
 
 UNKNOWN_CAPTION = "Blank: no record here gives the figure (unknown, not zero)."
@@ -144,56 +144,88 @@ def render_summary(env: Env, s: dict, fmt: str):
             env.stdout.write(f"# Casualty summary\n\n{header(s)}\n\n")
         else:
             env.console().print(f"Summary {header(s)}")
-        details = [line for m in s["milestones"] for line in milestone_details(m)]
         parts = [("Totals", totals_rows(s["totals"]), ["measure", "total"], None),
                  ("By victim group", s["by_group"], SPLIT_COLUMNS, UNKNOWN_CAPTION),
                  ("By circumstance", s["by_circumstance"], SPLIT_COLUMNS, UNKNOWN_CAPTION),
                  ("By region", s["by_region"], SPLIT_COLUMNS, UNKNOWN_CAPTION),
                  (f"Series by {s['range']['by']} (running totals from {s['range']['since']})", series_rows(s),
-                  SERIES_COLUMNS, series_caption(s)),
-                 ("Before and after milestones", milestone_rows(s), MILESTONE_COLUMNS,
-                  ("\n\n" if fmt == "markdown" else "\n").join([NOTE] + details))]
+                  SERIES_COLUMNS, series_caption(s))]
+        for m in s["milestones"]:  # one narrow table per milestone, titled with it
+            lines = [NOTE] + milestone_details(m)
+            parts.append((f"Before and after {m['date']} {m['label']}", milestone_rows({"milestones": [m]}),
+                          MILESTONE_COLUMNS[1:], ("\n\n" if fmt == "markdown" else "\n").join(lines)))
+        if not s["milestones"]:
+            parts.append(("Before and after milestones", [], MILESTONE_COLUMNS[1:],
+                          "No milestone falls after the first day of the range."))
         from protestlog import victim_views
 
         parts += [("By alleged responsible force", s["by_responsible"], SPLIT_COLUMNS, victim_views.counting_note(s))]
         parts += victim_views.summary_parts(s)
         for title, rows, columns, caption in parts:
-            write_rows(env, rows, columns, fmt, title=title, caption=caption, numeric=NUMERIC | {"total"})
+            write_rows(env, rows, columns, fmt, title=title, caption=caption,
+                       numeric=NUMERIC | {"total", "exact CI"})
             if fmt == "markdown":
                 env.stdout.write("\n")
         if "sensitivity" in s:
-            render_sensitivity(env, s, fmt)
+            for m in s["milestones"]:
+                render_sensitivity(env, s, fmt, m)
 
 
-SENSITIVITY_COLUMNS = ["milestone", "window", "spans", "min confidence", "before", "after", "ratio",
-                       "exact 95% CI", "clustered 95% CI", "moved", "removed"]
+SENSITIVITY_COLUMNS = ["choice", "before", "after", "ratio", "exact CI", "clustered CI", "moved", "out"]
 
 
-def sensitivity_rows(s: dict) -> list[dict]:
-    rows = []
+def _choice(r: dict, default: dict) -> str:
+    """What a sensitivity row changed from the default row, in a few words."""
+    if r["default"]:
+        return f"default ({r['window']}d)"
+    if r["window"] != default["window"]:
+        return f"window {r['window']}d"
+    if r["span_rule"] != default["span_rule"]:
+        return f"spans at {r['span_rule']}" if r["span_rule"] == "end" else "spans spread"
+    return f"≥ {r['min_confidence']}" if r["min_confidence"] else "any confidence"
+
+
+def sensitivity_rows(s: dict, milestone: dict | None = None) -> list[dict]:
+    """Rows of one milestone (or of all, with the milestone date leading each choice)."""
+    rows, default = [], None
     for r in s.get("sensitivity", []):
+        if milestone is not None and r["date"] != milestone["date"]:
+            continue
+        default = r if r["default"] else default
         clustered = (interval(r["ci_clustered_low"], r["ci_clustered_high"])
                      if r["ci_clustered_low"] is not None else "too few incidents")
-        rows.append({"milestone": r["date"], "window": f"{r['window']}d" + (" (default)" if r["default"] else ""),
-                     "spans": r["span_rule"], "min confidence": r["min_confidence"] or "any",
+        choice = _choice(r, default)
+        rows.append({"choice": choice if milestone is not None else f"{r['date']} {choice}",
                      "before": f"{_count(r['before'])} ({r['before_incidents']})",
                      "after": f"{_count(r['after'])} ({r['after_incidents']})",
                      "ratio": sig(r["rate_ratio"]),
-                     "exact 95% CI": interval(r["ci_low"], r["ci_high"]) if r["before"] + r["after"] else "n/a",
-                     "clustered 95% CI": clustered, "moved": r["moved"],
-                     "removed": f"{r['removed']['before']}/{r['removed']['after']}"})
+                     "exact CI": interval(r["ci_low"], r["ci_high"]) if r["before"] + r["after"] else "n/a",
+                     "clustered CI": clustered, "moved": r["moved"],
+                     "out": f"{r['removed']['before']}/{r['removed']['after']}"})
     return rows
 
 
-SENSITIVITY_NOTE = ("Each row changes one choice from the first (the default) row. before/after: deaths "
-                    "(incidents). spans: a date span counted at its start, its end, or spread over its days. "
-                    "moved: records counted on another side than at their start. removed: records the confidence "
-                    "filter took out before/after.")
+def sensitivity_note(s: dict, milestone: dict | None = None) -> str:
+    first = next((r for r in s.get("sensitivity", []) if milestone is None or r["date"] == milestone["date"]), None)
+    confidence = (first or {}).get("min_confidence") or "any confidence"
+    return (f"Each row changes one choice from the default: window {first['window'] if first else '-'} days, "
+            f"date spans counted at their start, {confidence}. before/after: deaths (incidents); spread spans "
+            f"give fractional deaths. Intervals are 95%. moved: records counted on another side than at their "
+            f"start. out: records the confidence filter took out before/after.")
 
 
-def render_sensitivity(env: Env, s: dict, fmt: str):
-    write_rows(env, sensitivity_rows(s), SENSITIVITY_COLUMNS, fmt, title="Sensitivity of the milestone comparison",
-               caption=SENSITIVITY_NOTE, numeric={"ratio", "moved"})
+SENSITIVITY_NOTE = ("Each row changes one choice from the default. before/after: deaths (incidents). moved: records "
+                    "counted on another side than at their start. removed: records the confidence filter took out "
+                    "before/after.")
+
+
+def render_sensitivity(env: Env, s: dict, fmt: str, milestone: dict):
+    write_rows(env, sensitivity_rows(s, milestone), SENSITIVITY_COLUMNS, fmt,
+               title=f"Sensitivity: {milestone['date']} {milestone['label']}",
+               caption=sensitivity_note(s, milestone),
+               numeric={"ratio", "moved", "exact CI", "out"})
+    if fmt == "markdown":
+        env.stdout.write("\n")
 
 
 def long_rows(s: dict):
