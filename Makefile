@@ -17,9 +17,9 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/protestlog --db $(DEMO_DB) import data/peru_2022_2023.csv
-	$(BIN)/protestlog --db $(DEMO_DB) summary --since 2022-12-07 --until 2023-01-10 --by week
+	$(BIN)/protestlog --db $(DEMO_DB) summary --since 2022-12-07
 	$(BIN)/protestlog --db $(DEMO_DB) verify
-	$(BIN)/protestlog --db $(DEMO_DB) chart --since 2022-12-07 --until 2023-01-10 --by week
+	$(BIN)/protestlog --db $(DEMO_DB) chart --since 2022-12-07
 	$(BIN)/protestlog --db $(DEMO_DB) chart --since 2022-12-07 --until 2023-01-10 --output demo-timeline.svg
 	$(BIN)/protestlog --db $(DEMO_DB) report --since 2022-12-07 --until 2023-01-10 --output demo-report.html
 

@@ -44,7 +44,7 @@ def environment(folder: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PROTESTLOG_TTY", "NO_COLOR", "COLUMNS")}
     env.update({"PATH": f"{Path(executable()).parent}{os.pathsep}{env.get('PATH', '')}",
                 "PROTESTLOG_DB": str(folder / "demo.db"), "PROTESTLOG_TODAY": TODAY,
-                "PROTESTLOG_USER": "docs", "LC_ALL": "C.UTF-8"})
+                "PROTESTLOG_USER": "docs", "LC_ALL": "C.UTF-8", "COLUMNS": "80"})  # laid out as at 80 columns
     return env
 
 

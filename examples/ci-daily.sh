@@ -19,7 +19,7 @@ protestlog check --require-source                 # silent when clean
 head_hash=$(protestlog verify | awk '{print $NF}')
 
 {
-  protestlog summary --since "$since" --by week --format markdown
+  protestlog summary --since "$since" --format markdown   # by week or month, to fit the span
   echo
   echo "Ledger head hash: \`$head_hash\` — check it later with \`protestlog verify --expect $head_hash\`."
 } > "$summary.tmp"

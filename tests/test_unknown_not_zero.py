@@ -96,8 +96,9 @@ def test_chart_draws_no_data_where_no_record_gives_the_figure(cli, sparse, tmp_p
     assert points["2022-12-10"]["value"] is None and points["2022-12-10"]["reported_in"] == 0
     assert points["2022-12-15"]["value"] == 61
     text = cli("chart", *RANGE, "--metric", "injured").stdout
-    line = next(line for line in text.splitlines() if line.startswith("2022-12-10"))
-    assert "no data" in line and "#" not in line
+    # 8-14 December give no injured figure: one line says so (runs of 3 or more are folded), no bar
+    line = next(line for line in text.splitlines() if line.startswith("2022-12-08"))
+    assert "2022-12-14: 7 days, no data" in line and "#" not in line
     assert "injured is given in 2 of 4 records" in text
     detained = cli("chart", *RANGE, "--metric", "detained").stdout
     assert detained.splitlines()[0].endswith("total unknown (no record gives it)")

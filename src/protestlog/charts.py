@@ -65,45 +65,53 @@ def render_terminal(env, data: dict):
     """Bars in a table: one row per period, with the milestones that fall in it named on that row.
 
     At a terminal the bars are Rich bars that fit the width; piped, they are '#' runs and
-    the text carries no colour or box drawing, so it diffs and greps cleanly.
+    the text carries no colour or box drawing, so it diffs and greps cleanly. Runs of three or
+    more periods without a record (and without a milestone) are one row: the JSON keeps them all.
     """
     from rich.bar import Bar
     from rich.table import Table
     from rich.text import Text
 
+    from protestlog.layout import fold
+    from protestlog.tables import print_fitted
+
     console = env.console()
     width = console.width if env.stdout_tty else 80
+    by = data["range"]["by"]
     labels = {p["start"]: "; ".join(f"<- {m['date']} {m['label']}" for m in _milestones_in(p, data["milestones"]))
               for p in data["points"]}
-    label_width = min(40, max(map(len, labels.values()), default=0))
-    shown = {p["start"]: NO_DATA if p["value"] is None else str(p["value"]) for p in data["points"]}
-    value_width = max(map(len, shown.values()), default=1)
-    bar_width = max(10, min(50, width - 10 - value_width - label_width - 8))
-    top = max((p["value"] or 0 for p in data["points"]), default=0) or 1
+    rows = []
+    for entry in fold(data["points"], lambda p: not p["reported_in"], keep=lambda p: labels[p["start"]]):
+        if entry[0] == "one":
+            p = entry[1]
+            shown = NO_DATA if p["value"] is None else str(p["value"])
+            rows.append((p["start"], p["value"], shown, labels[p["start"]]))
+        else:
+            first, last, count = entry[1:]
+            empty = "no records" if data["metric"] == "killed" else NO_DATA
+            rows.append((first["start"], None, "", f"… {last['start']}: {count} {by}s, {empty}"))
+    period_width = max((len(r[0]) for r in rows), default=10)
+    value_width = max((len(r[2]) for r in rows), default=1)
+    label_width = min(48, max((len(r[3]) for r in rows), default=0))
+    bar_width = max(10, min(60, width - period_width - value_width - label_width - 6))
+    top = max((r[1] or 0 for r in rows), default=0) or 1
 
     table = Table(box=None, pad_edge=False, show_header=False, show_edge=False)
     table.add_column("period", no_wrap=True)
     table.add_column("bar", width=bar_width, no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("milestone", overflow="fold")
-    for p in data["points"]:
-        if p["value"] is None:
+    for period, value, shown, label in rows:
+        if not value:
             bar = Text("")
         elif env.stdout_tty:
-            bar = Bar(top, 0, p["value"], width=bar_width, color="red")
+            bar = Bar(top, 0, value, width=bar_width, color="red")
         else:
-            bar = Text("#" * round(p["value"] / top * bar_width))
-        table.add_row(p["start"], bar, shown[p["start"]], labels[p["start"]])
+            bar = Text("#" * round(value / top * bar_width))
+        table.add_row(period, bar, shown, label)
     note = coverage_note(data)
-    lines = [data["title"], table, data["source_line"]] + ([f"Note: {note}."] if note else [])
-    if env.stdout_tty:
-        for line in lines:
-            console.print(line)
-        return
-    with console.capture() as captured:  # piped: no padding to the table's width, so it diffs cleanly
-        for line in lines:
-            console.print(line)
-    env.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+    print_fitted(env, console, Text(data["title"]), table, Text(data["source_line"]),
+                 *([Text(f"Note: {note}.")] if note else []))
 
 
 # ---- image files (matplotlib, optional) ---------------------------------------------

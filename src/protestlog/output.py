@@ -44,17 +44,30 @@ class Env:
 
         stream, is_tty = (self.stderr, self.stderr_tty) if stderr else (self.stdout, self.stdout_tty)
         if is_tty:
-            plain = self.no_color or os.environ.get("TERM") == "dumb"
+            plain = self.plain
             console = Console(file=stream, highlight=False, no_color=plain, emoji=False,
                               **({"color_system": None} if plain else {}))
         else:
-            console = Console(file=stream, no_color=True, force_terminal=False, highlight=False, width=200,
-                              color_system=None, emoji=False)
+            console = Console(file=stream, no_color=True, force_terminal=False, highlight=False,
+                              width=piped_width(), color_system=None, emoji=False)
         console.on_broken_pipe = _reader_left
         return console
 
+    @property
+    def plain(self) -> bool:
+        """NO_COLOR or TERM=dumb: no escape sequence of any kind (colour, bold, cursor movement)."""
+        return self.no_color or os.environ.get("TERM") == "dumb"
+
     def say(self, message: str):
         print(message, file=self.stderr)
+
+
+def piped_width() -> int:
+    """Piped text is laid out 200 columns wide (tables rarely need to wrap), or $COLUMNS when set."""
+    try:
+        return max(40, int(os.environ["COLUMNS"]))
+    except (KeyError, ValueError):
+        return 200
 
 
 def _reader_left():
@@ -77,8 +90,11 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def cell(value) -> str:
+    """A value as text for tables and CSV: never Python's None or True."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, (list, dict)):
         return _COMPACT(value)
     return str(value)
@@ -109,15 +125,13 @@ def write_json(env: Env, data):
     env.stdout.write("\n")
 
 
-# Shorter headings for people; machine formats keep the field names.
-TABLE_LABELS = {"sources_count": "sources", "running_killed": "Σ killed", "running_injured": "Σ injured",
-                "cumulative_killed": "Σ killed", "cumulative_injured": "Σ injured"}
-SHORT_COLUMNS = {"id", "date", "start", "end", "region", "group", "measure"}  # never wrapped; long text folds
-
-
 def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, title: str | None = None,
-               caption: str | None = None, numeric: Iterable[str] = ()):
-    """Stream rows in one of the formats; `table` and `markdown` are for people, the rest for scripts."""
+               caption: str | None = None, numeric: Iterable[str] = (), drop: Iterable[str] = (),
+               wrap: Iterable[str] = ()):
+    """Stream rows in one of the formats; `table` and `markdown` are for people, the rest for scripts.
+
+    For `table`, `drop` names the columns to leave out, in that order, when the terminal is too narrow
+    for the rest, and `wrap` names free-text columns besides the usual ones (see tables.py)."""
     out = env.stdout
     if fmt == "json":
         encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps builds anew for every call
@@ -151,17 +165,9 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
         if caption:
             out.write(f"\n{caption}\n")
     else:
-        from rich import box
-        from rich.table import Table
+        from protestlog.tables import render
 
-        table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD if env.stdout_tty else None,
-                      title_justify="left", caption_justify="left", pad_edge=False)
-        for c in columns:
-            table.add_column(TABLE_LABELS.get(c, c), justify="right" if c in numeric else "left",
-                             overflow="fold", no_wrap=c in numeric or c in SHORT_COLUMNS)
-        for row in rows:
-            table.add_row(*[cell(row.get(c)) for c in columns])
-        env.console().print(table)
+        render(env, rows, columns, title=title, caption=caption, numeric=numeric, drop=drop, wrap=wrap)
 
 
 def write_file(path: str, content) -> None:

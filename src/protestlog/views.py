@@ -139,17 +139,21 @@ def render_summary(env: Env, s: dict, fmt: str):
         write_json(env, s)
     elif fmt in ("csv", "tsv", "ndjson"):
         write_rows(env, long_rows(s), ["section", "key", "field", "value"], fmt)
+    elif fmt == "table":
+        from protestlog.layout import render_summary_table
+
+        render_summary_table(env, s)
     else:
-        if fmt == "markdown":
-            env.stdout.write(f"# Casualty summary\n\n{header(s)}\n\n")
-        else:
-            env.console().print(f"Summary {header(s)}")
+        from protestlog.layout import folded_series
+
+        env.stdout.write(f"# Casualty summary\n\n{header(s)}\n\n")
         parts = [("Totals", totals_rows(s["totals"]), ["measure", "total"], None),
                  ("By victim group", s["by_group"], SPLIT_COLUMNS, UNKNOWN_CAPTION),
                  ("By circumstance", s["by_circumstance"], SPLIT_COLUMNS, UNKNOWN_CAPTION),
                  ("By region", s["by_region"], SPLIT_COLUMNS, UNKNOWN_CAPTION),
-                 (f"Series by {s['range']['by']} (running totals from {s['range']['since']})", series_rows(s),
-                  SERIES_COLUMNS, series_caption(s))]
+                 (f"Series by {s['range']['by']} (running totals from {s['range']['since']}; runs of periods "
+                  f"without records in one row)", folded_series(s), SERIES_COLUMNS + ["no records"],
+                  series_caption(s))]
         for m in s["milestones"]:  # one narrow table per milestone, titled with it
             lines = [NOTE] + milestone_details(m)
             parts.append((f"Before and after {m['date']} {m['label']}", milestone_rows({"milestones": [m]}),
@@ -314,5 +318,8 @@ def render_regions(env: Env, s: dict, fmt: str):
                "that give them; unknown is not zero.")
     if fmt == "markdown":
         env.stdout.write("# Deaths by region\n\n")
+    else:  # a terminal: the range without the word, so the column stays narrow
+        people = [p | {"killed": p["killed"].replace("(range ", "(")} for p in people]
     write_rows(env, people, columns, fmt, title=title, caption=caption,
-               numeric={"rank", "records", "killed", "share", "minors", "injured", "detained"})
+               numeric={"rank", "records", "killed", "share", "minors", "injured", "detained"},
+               drop=["code", "detained", "minors", "injured"])

@@ -251,23 +251,35 @@ def bounds_text(filters) -> str:
 
 
 
-def summarize(ledger, filters, *, by: str, as_of: str | None, window: int | None = None,
+def summarize(ledger, filters, *, by: str | None, as_of: str | None, window: int | None = None,
               sensitivity: bool = False, count_by: str = "incident") -> dict:
-    """The summary over the resolved range (see resolve_range)."""
+    """The summary over the resolved range (see resolve_range); without --by, a period that fits the span."""
     from protestlog import reports
+    from protestlog.layout import default_period
 
     start, end = resolve_range(ledger, filters)
-    return reports.summary(ledger, since=start, until=end, by=by, window=window, filters=filters, as_of=as_of,
-                           sensitivity=sensitivity, count_by=count_by)
+    result = reports.summary(ledger, since=start, until=end, by=by or default_period(start, end), window=window,
+                             filters=filters, as_of=as_of, sensitivity=sensitivity, count_by=count_by)
+    result["range"]["by_auto"] = by is None
+    return result
 
 
-def resolve_range(ledger, filters):
-    """--since defaults to the first record, --until to today; both are included."""
+def resolve_range(ledger, filters, *, until_last_record: bool = False):
+    """--since defaults to the first record, --until to today (or, for a report, the last record's
+    day, so its timeline ends where the data does); both are included."""
     start = filters.since or earliest(ledger)
-    end = filters.until or dates.today()
+    end = filters.until or (max(start, last_record_day(ledger)) if until_last_record else dates.today())
     if end < start:
         raise FieldError("until", end.isoformat(), f"is before since ({start.isoformat()})")
     return start, end
+
+
+def last_record_day(ledger):
+    import datetime as dt
+
+    base, params = ledger.current_sql(None)
+    row = ledger.db.execute(f"SELECT MAX(COALESCE(end_date, date)) FROM ({base})", params).fetchone()
+    return min(dt.date.fromisoformat(row[0]), dates.today()) if row[0] else dates.today()
 
 
 def earliest(ledger):

@@ -142,7 +142,7 @@ class import_progress:
         self.env, self.bar = env, None
 
     def __enter__(self):
-        if not self.env.stderr_tty:
+        if not self.env.stderr_tty or self.env.plain:  # a spinner moves the cursor: escape sequences
             return None
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -202,8 +202,8 @@ def imports_show(ctx: typer.Context, batch: int = typer.Argument(..., metavar="B
 
 
 @imports_app.command("retract")
-def imports_retract(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH", help="Batch number "
-                                                                                              "('protestlog imports')."),
+def imports_retract(ctx: typer.Context,
+                    batch: int = typer.Argument(..., metavar="BATCH", help="Batch number ('protestlog imports')."),
                     reason: ReasonOpt = None, by: ByOpt = None, as_json: JsonShort = False):
     """Retract every record a batch added, in one transaction (new entries; nothing is deleted).
 

@@ -19,6 +19,7 @@ from protestlog.cli.options import (
 
 LIST_COLUMNS = ["id", "date", "region", "place", "group", "circumstance", "killed", "injured", "victims",
                 "sources_count", "running_killed", "running_injured"]
+LIST_DROP = ["sources_count", "victims", "running_injured", "circumstance", "group", "injured", "place"]  # narrow terminals
 
 
 @app.command("list")
@@ -59,7 +60,7 @@ def list_records(
                      + (f"; as of {as_of}" if as_of else ""))
             write_rows(env, rows, LIST_COLUMNS, fmt_name, title=title,
                        numeric={"id", "killed", "injured", "victims", "sources_count", "running_killed",
-                                "running_injured"})
+                                "running_injured"}, drop=LIST_DROP)
         else:
             from protestlog.reports import RECORD_COLUMNS, register_tuples
 
@@ -85,7 +86,8 @@ def summary(
     ctx: typer.Context,
     since: Optional[str] = typer.Option(None, help="First day counted (included). Default: the earliest record."),
     until: Optional[str] = typer.Option(None, help="Last day counted (included). Default: today."),
-    by: Period = typer.Option(Period.day, "--by", help="Series period; weeks start on Monday."),
+    by: Optional[Period] = typer.Option(None, "--by", help="Series period; weeks start on Monday. Default: "
+                                                           "day up to 6 weeks, week up to a year, else month."),
     window: Optional[int] = typer.Option(None, "--window", min=1, metavar="DAYS",
                                          help="Days on each side of a milestone. Default: days from --since "
                                               "to the milestone."),
@@ -118,7 +120,7 @@ def summary(
     """
     filters = make_filters(since, until, region, group, circumstance, min_confidence)
     with open_ledger(ctx) as ledger:
-        result = summarize(ledger, filters, by=by.value, window=window, as_of=parse_as_of(as_of),
+        result = summarize(ledger, filters, by=by and by.value, window=window, as_of=parse_as_of(as_of),
                            sensitivity=sensitivity and not by_region, count_by=count_by.value)
     from protestlog import views
 
@@ -140,7 +142,8 @@ def chart(
     ctx: typer.Context,
     since: Optional[str] = typer.Option(None, help="First day charted (included). Default: the earliest record."),
     until: Optional[str] = typer.Option(None, help="Last day charted (included). Default: today."),
-    by: Period = typer.Option(Period.day, "--by", help="One bar per day, week (from Monday) or month."),
+    by: Optional[Period] = typer.Option(None, "--by", help="One bar per day, week (from Monday) or month. "
+                                                           "Default: as summary, from the span."),
     metric: Metric = typer.Option(Metric.killed, "--metric", help="What to count: killed, injured, detained."),
     cumulative: bool = typer.Option(False, "--cumulative", help="Running total from --since instead of "
                                                                 "per-period counts."),
@@ -169,7 +172,7 @@ def chart(
     filters = make_filters(since, until, region, None, None, min_confidence)
     as_of = parse_as_of(as_of)
     with open_ledger(ctx) as ledger:
-        result = summarize(ledger, filters, by=by.value, as_of=as_of)
+        result = summarize(ledger, filters, by=by and by.value, as_of=as_of)
         milestones = ledger.milestones(as_of)
     data = charts.timeline(result, milestones, metric=metric.value, cumulative=cumulative)
     env = settings(ctx).env
@@ -192,7 +195,8 @@ def report(
     ctx: typer.Context,
     since: Optional[str] = typer.Option(None, help="First incident day reported (included). Default: the earliest "
                                                    "record."),
-    until: Optional[str] = typer.Option(None, help="Last incident day reported (included). Default: today."),
+    until: Optional[str] = typer.Option(None, help="Last incident day reported (included). Default: the last "
+                                                   "record's day, so the timeline ends where the data does."),
     by: Period = typer.Option(Period.week, "--by", help="Period of the timeline chart."),
     window: Optional[int] = typer.Option(None, "--window", min=1, metavar="DAYS",
                                          help="Days on each side of a milestone (as in summary)."),
@@ -225,7 +229,7 @@ def report(
         fmt = ReportFormat.markdown if output and output.lower().endswith((".md", ".markdown")) else ReportFormat.html
     filters = make_filters(since, until, region, None, None, min_confidence)
     with open_ledger(ctx) as ledger:
-        start, end = resolve_range(ledger, filters)
+        start, end = resolve_range(ledger, filters, until_last_record=True)
         built = publication.build(ledger, filters, since=start, until=end, by=by.value, window=window,
                                   as_of=parse_as_of(as_of), title=title)
         chunks = publication.to_html(built) if fmt is ReportFormat.html else publication.to_markdown(built)

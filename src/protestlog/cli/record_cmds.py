@@ -229,7 +229,8 @@ def show(
     console = env.console()
     console.print(f"Record {record_id} ({shown['status']}, revision {current['revision']})"
                   + (f" as of {as_of}" if as_of else ""))
-    fields = [{"field": k, "value": v} for k, v in shown["record"].items() if v not in (None, [], "")]
+    fields = [{"field": k, "value": source_lines(v) if k == "sources" else v}
+              for k, v in shown["record"].items() if v not in (None, [], "")]
     write_rows(env, fields, ["field", "value"], "table")
     rows = [{**r, "changes": "; ".join(describe_change(k, a, b) for k, (a, b) in r["changes"].items()) or "-"}
             for r in revisions]
@@ -248,6 +249,12 @@ def linked_victims(ledger, record_id: int, as_of) -> list[dict]:
     return [{k: row[k] for k in ("id", "name", "description", "age", "sex", "date_injured", "date_of_death",
                                  "role", "responsible", "confidence")}
             for row in map(victim_row, current_victims(ledger, as_of=parse_as_of(as_of), incident_id=record_id))]
+
+
+def source_lines(sources: list[dict]) -> str:
+    """Each cited source on its own line: name, link, when it was read."""
+    return "\n".join(f"{s['name']}" + (f" <{s['url']}>" if s.get("url") and s["url"] != s["name"] else "")
+                     + (f" (read {s['accessed']})" if s.get("accessed") else "") for s in sources)
 
 
 def describe_change(field: str, old, new) -> str:

@@ -1,0 +1,134 @@
+"""How long views read at a terminal: a period that fits the span, empty runs folded into one line,
+and the summary laid out with what matters first.
+
+Only the people's formats are shaped here; JSON, CSV and NDJSON keep every period.
+"""
+
+import datetime as dt
+
+from protestlog.output import Env, plural
+
+DAY_SPAN, WEEK_SPAN = 42, 366  # up to six weeks by day, up to a year by week, beyond by month
+FOLD_AT = 3  # a run of this many empty periods or more reads as one line
+
+
+def default_period(since: dt.date, until: dt.date) -> str:
+    """The series period that keeps a span readable: day up to ~6 weeks, week up to a year, else month."""
+    days = (until - since).days + 1
+    return "day" if days <= DAY_SPAN else "week" if days <= WEEK_SPAN else "month"
+
+
+def fold(items: list, empty, *, keep=lambda item: False, at: int = FOLD_AT) -> list[tuple]:
+    """[("one", item)] for each item, except runs of `at` or more empty items (that `keep` does not
+    protect), which become one ("run", first, last, count)."""
+    out, run = [], []
+
+    def flush():
+        if len(run) >= at:
+            out.append(("run", run[0], run[-1], len(run)))
+        else:
+            out.extend(("one", item) for item in run)
+        run.clear()
+
+    for item in items:
+        if empty(item) and not keep(item):
+            run.append(item)
+        else:
+            flush()
+            out.append(("one", item))
+    flush()
+    return out
+
+
+def folded_series(s: dict) -> list[dict]:
+    """The summary's series for people: clipped periods, and runs of periods without records as one row."""
+    rows = []
+    for entry in fold(s["series"], lambda p: p["records"] == 0):
+        if entry[0] == "one":
+            p = entry[1]
+            rows.append(p | {"start": p["clipped_start"], "end": p["clipped_end"]})
+        else:
+            first, last, count = entry[1:]
+            rows.append(last | {"start": first["clipped_start"], "end": last["clipped_end"], "records": 0,
+                                "killed": 0, "injured": None, "detained": None,
+                                "no records": f"{count} {s['range']['by']}s"})
+    return rows
+
+
+# ---- the summary at a terminal --------------------------------------------------------------
+
+SPLIT_TITLES = (("by_group", "victims"), ("by_circumstance", "circumstance"), ("by_region", "region"))
+REGIONS_SHOWN = 6
+
+
+def totals_lines(t: dict, rows: list[dict]) -> list[str]:
+    """The figures one per line; the record and source counts share the last line."""
+    figures = [r for r in rows if r["measure"] in ("killed", "of whom minors", "injured", "detained")]
+    width = max(len(r["measure"]) for r in figures)
+    sources = (f"{t['records']} records citing {t['sources']} sources ({t['distinct_sources']} distinct); "
+               f"{t['unsourced_records']} without a source")
+    return [f"  {r['measure']:<{width}}  {r['total']}" for r in figures] + [f"  {sources}"]
+
+
+def split_rows(s: dict) -> list[dict]:
+    """Victim group, circumstance and region in one table; the longest list (regions) cut to the top few."""
+    rows = []
+    for key, title in SPLIT_TITLES:
+        items = s[key]
+        shown = items if key != "by_region" or len(items) <= REGIONS_SHOWN + 1 else items[:REGIONS_SHOWN]
+        for i, item in enumerate(shown):
+            rows.append({"split": title if i == 0 else "", "name": item["name"], "records": item["records"],
+                         "killed": item["killed"], "injured": item["injured"], "detained": item["detained"]})
+        if len(shown) < len(items):
+            rest = items[len(shown):]
+            rows.append({"split": "", "name": f"{len(rest)} more", "records": sum(r["records"] for r in rest),
+                         "killed": sum(r["killed"] for r in rest), "injured": None, "detained": None})
+    return rows
+
+
+def render_summary_table(env: Env, s: dict):
+    """Header, totals and every milestone comparison first; then the series (empty runs folded)
+    and the splits in one table. Fits 80 columns; nothing is cut."""
+    from rich.text import Text
+
+    from protestlog import views
+    from protestlog.tables import print_fitted
+    from protestlog.output import write_rows
+
+    console = env.console()
+    r = s["range"]
+    auto = " (fits the span)" if r.get("by_auto") else ""
+    state = (f"Ledger: {plural(s['ledger']['entries'], 'entry')}, head {(s['ledger']['head_hash'] or '-')[:12]}"
+             + (f", as of {s['as_of']}" if s["as_of"] else ""))
+    lines = [f"Summary {r['since']} to {r['until']} (both days included), by {r['by']}{auto}", state, "",
+             "Totals", *totals_lines(s["totals"], views.totals_rows(s["totals"]))]
+    print_fitted(env, console, *[Text(line) for line in lines])
+    numeric = views.NUMERIC | {"detained"}
+    for m in s["milestones"]:
+        rows = views.milestone_rows(dict(s, milestones=[m]))
+        print_fitted(env, console, Text(""), Text(f"Before and after {m['date']} {m['label']}"))
+        write_rows(env, rows, ["measure", "before", "after", "change", "ratio", "exact 95% CI",
+                               "clustered 95% CI"], "table", numeric={"ratio"})
+        details = views.milestone_details(m)
+        details[0] = details[0].removeprefix(f"{m['date']} {m['label']}: ")  # the title names it
+        print_fitted(env, console, *[Text(line) for line in details])
+    if s["milestones"]:
+        print_fitted(env, console, Text(views.NOTE))
+    print_fitted(env, console, Text(""))
+    series = folded_series(s)
+    columns = ["start", "end", "records", "killed", "cumulative_killed", "injured"]
+    if any(row.get("no records") for row in series):
+        columns.append("no records")
+    write_rows(env, series, columns, "table", numeric=numeric,
+               title=f"Series by {r['by']} (Σ killed: running total from {r['since']})",
+               drop=["no records", "injured"])
+    print_fitted(env, console, Text(""))
+    t = s["totals"]
+    write_rows(env, split_rows(s), ["split", "name", "records", "killed", "injured", "detained"], "table",
+               numeric=numeric, title="Splits", drop=["detained", "injured"],
+               caption=f"{views.UNKNOWN_CAPTION} injured is given in {t['injured_reported_in']} of "
+                       f"{t['records']} records, detained in {t['detained_reported_in']}.")
+    if "sensitivity" in s:
+        print_fitted(env, console, Text(""))
+        views.render_sensitivity(env, s, "table")
+

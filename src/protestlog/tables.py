@@ -1,0 +1,137 @@
+"""Tables for people that fit the terminal without cutting data.
+
+A date, an id, a number, a region, a code or a heading is never split or cut: such columns
+keep their full width. Only free text (places, notes, reasons, labels) wraps, at word
+boundaries. When even that does not fit, whole columns of lesser value are left out, in an
+order each table gives, and the caption says which: the data is still there in every other
+format. Piped, there is no box drawing and no trailing space on any line.
+"""
+
+from functools import lru_cache
+
+from protestlog.output import Env, cell
+
+# Shorter headings and values for people; machine formats keep the field names and full terms.
+LABELS = {"sources_count": "sources", "running_killed": "Σ killed", "running_injured": "Σ injured",
+          "cumulative_killed": "Σ killed", "cumulative_injured": "Σ injured"}
+SHORT_VALUES = {"clash with security forces": "clash", "blockade-related accident": "blockade"}
+SHORT_VALUE_COLUMNS = {"circumstance", "name"}
+# Free text: wrapped at spaces. Everything else is kept whole.
+WRAP = {"place", "label", "note", "reason", "changes", "value", "message", "a_place", "b_place", "url", "file",
+        "milestone", "caption", "total", "sources"}
+COMFORT = 24  # free text this wide reads as phrases; narrower, columns of lesser value make room
+WRAP_MIN = 16  # a wrapped column narrower than this reads as a list of broken words
+
+
+def width_of(text: str) -> int:
+    """Terminal cells, not characters (a wide character takes two)."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def longest_word(text: str) -> int:
+    return max((width_of(w) for w in text.split()), default=0)
+
+
+def widest(cells: list[list[str]], i: int) -> int:
+    return max((width_of(line) for row in cells for line in row[i].split("\n")), default=0)
+
+
+def column_need(header: str, values: list[str], wrap: bool) -> int:
+    """The narrowest a column can be without splitting a heading word or a value that must stay whole."""
+    broadest = max((width_of(line) for v in values for line in v.split("\n")), default=0)
+    if not wrap:
+        return max(width_of(header), broadest)
+    words = max((longest_word(v) for v in values), default=0)
+    return max(longest_word(header), min(broadest, max(WRAP_MIN, min(words, COMFORT))))
+
+
+@lru_cache(maxsize=64)
+def overhead(count: int, boxed: bool) -> int:
+    """Columns of padding and dividers a table of `count` columns adds (measured, not assumed)."""
+    import io
+
+    from rich.console import Console
+
+    table = _table(boxed)
+    for _ in range(count):
+        table.add_column("x")
+    table.add_row(*["x"] * count)
+    plain = Console(file=io.StringIO(), width=10_000, color_system=None)
+    with plain.capture() as captured:
+        plain.print(table)
+    return max(len(line) for line in captured.get().splitlines()) - count
+
+
+def _table(boxed: bool):
+    from rich import box
+    from rich.table import Table
+
+    # Two columns of space between cells either way: padding around the box's (blank) divider, or padding alone.
+    return Table(box=box.SIMPLE_HEAD if boxed else None, show_edge=False, pad_edge=False, collapse_padding=boxed)
+
+
+def render(env: Env, rows, columns: list[str], *, title=None, caption=None, numeric=(), drop=(), wrap=()):
+    """Print rows as a table that fits: keep every atomic value whole, wrap free text, leave out
+    columns named in `drop` (first named, first left out) only when the rest cannot fit."""
+    from rich.text import Text
+
+    console = env.console()
+    boxed = env.stdout_tty
+    width = console.width
+    wrap = set(wrap) | (WRAP & set(columns))
+    cells = []
+    for row in rows:
+        values = []
+        for c in columns:
+            text = cell(row.get(c))
+            if c in SHORT_VALUE_COLUMNS:
+                text = SHORT_VALUES.get(text, text)
+            values.append(text)
+        cells.append(values)
+    headers = [LABELS.get(c, c) for c in columns]
+    needs = [column_need(headers[i], [r[i] for r in cells], columns[i] in wrap) for i in range(len(columns))]
+    kept = list(range(len(columns)))
+    left_out = []
+    # Leave out the columns named in `drop` until the rest fits with room for free text to read
+    # (COMFORT); failing that, until it fits at all; and (never wanted, but better than a cut value)
+    # any column from the right.
+    comfort = [max(needs[i], min(COMFORT, widest(cells, i))) if columns[i] in wrap else needs[i]
+               for i in range(len(columns))]
+    fallback = [c for c in reversed(columns[1:]) if c not in drop]
+    for widths, names in ((comfort, [c for c in drop if c not in wrap]), (needs, [*drop, *fallback])):
+        for name in names:
+            if sum(widths[i] for i in kept) + overhead(len(kept), boxed) <= width:
+                break
+            if name in columns and columns.index(name) in kept and len(kept) > 1:
+                kept.remove(columns.index(name))
+                left_out.append(headers[columns.index(name)] or name)
+        if sum(widths[i] for i in kept) + overhead(len(kept), boxed) <= width:
+            break
+    if left_out:
+        note = (f"Not shown at this width: {', '.join(left_out)} (a wider terminal, or --format csv, shows "
+                f"{'it' if len(left_out) == 1 else 'them'}).")
+        caption = f"{caption}\n{note}" if caption else note
+    table = _table(boxed)
+    for i in kept:
+        atomic = columns[i] not in wrap
+        table.add_column(headers[i], justify="right" if columns[i] in numeric else "left",
+                         no_wrap=atomic, overflow="fold", min_width=needs[i] if atomic else None)
+    for values in cells:
+        table.add_row(*[Text(values[i]) for i in kept])
+    # Title and caption are printed as text, wrapped to the terminal rather than to the table's width.
+    print_fitted(env, console, *([Text(title)] if title else []), table, *([Text(caption)] if caption else []))
+
+
+def print_fitted(env: Env, console, *renderables):
+    """At a terminal, print as Rich lays it out; piped, without the padding that pads each line to the
+    table's width, so the text diffs and greps cleanly."""
+    if env.stdout_tty:
+        for r in renderables:
+            console.print(r)
+        return
+    with console.capture() as captured:
+        for r in renderables:
+            console.print(r)
+    env.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
