@@ -61,8 +61,8 @@ def whole_tokens(db, name) -> set[str]:
         return {r["region"] for r in data["regions"]} | {f"{round(r['share'] * 100)}%" for r in data["regions"]} | {
             "rank", "region", "records", "killed", "share"}
     data = machine(db, "summary", "--since", "2022-12-07")
-    tokens = {str(data["totals"]["killed"]), "2022-12-15", "State of emergency declared", "exact 95% CI",
-              "clustered 95% CI", "measure", "before", "after", "change", "ratio"}
+    tokens = {str(data["totals"]["killed"]), "2022-12-15", "State of emergency declared", "exact CI",
+              "clustered CI", "measure", "before", "after", "change", "ratio"}
     return tokens | {r["name"] for r in data["by_region"][:6]} | {p["clipped_start"] for p in data["series"]
                                                                   if p["records"]}
 

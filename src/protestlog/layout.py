@@ -57,7 +57,8 @@ def folded_series(s: dict) -> list[dict]:
 
 # ---- the summary at a terminal --------------------------------------------------------------
 
-SPLIT_TITLES = (("by_group", "victims"), ("by_circumstance", "circumstance"), ("by_region", "region"))
+SPLIT_TITLES = (("by_group", "group"), ("by_circumstance", "circumstance"), ("by_region", "region"),
+                ("by_responsible", "alleged force"))
 REGIONS_SHOWN = 6
 
 
@@ -74,7 +75,9 @@ def split_rows(s: dict) -> list[dict]:
     """Victim group, circumstance and region in one table; the longest list (regions) cut to the top few."""
     rows = []
     for key, title in SPLIT_TITLES:
-        items = s[key]
+        items = s.get(key) or []
+        if len(items) == 1 and items[0]["name"] in ("unknown", "not stated"):
+            continue  # one bucket of the unknown says nothing a total does not
         shown = items if key != "by_region" or len(items) <= REGIONS_SHOWN + 1 else items[:REGIONS_SHOWN]
         for i, item in enumerate(shown):
             rows.append({"split": title if i == 0 else "", "name": item["name"], "records": item["records"],
@@ -84,6 +87,15 @@ def split_rows(s: dict) -> list[dict]:
             rows.append({"split": "", "name": f"{len(rest)} more", "records": sum(r["records"] for r in rest),
                          "killed": sum(r["killed"] for r in rest), "injured": None, "detained": None})
     return rows
+
+
+def victims_line(s: dict) -> str | None:
+    """Victim records in one paragraph (the splits are in --format markdown/json and 'victim list')."""
+    v = s.get("victims")
+    if not v or not v.get("records"):
+        return None
+    return (f"Victims dated in the range: {v['records']} ({v['named']} named, {v['minors']} minors, "
+            f"{v['contested']} contested); splits in --format markdown, or 'protestlog victim list'.")
 
 
 def render_summary_table(env: Env, s: dict):
@@ -107,8 +119,7 @@ def render_summary_table(env: Env, s: dict):
     for m in s["milestones"]:
         rows = views.milestone_rows(dict(s, milestones=[m]))
         print_fitted(env, console, Text(""), Text(f"Before and after {m['date']} {m['label']}"))
-        write_rows(env, rows, ["measure", "before", "after", "change", "ratio", "exact 95% CI",
-                               "clustered 95% CI"], "table", numeric={"ratio"})
+        write_rows(env, rows, views.MILESTONE_COLUMNS[1:], "table", numeric={"ratio"})
         details = views.milestone_details(m)
         details[0] = details[0].removeprefix(f"{m['date']} {m['label']}: ")  # the title names it
         print_fitted(env, console, *[Text(line) for line in details])
@@ -128,7 +139,11 @@ def render_summary_table(env: Env, s: dict):
                numeric=numeric, title="Splits", drop=["detained", "injured"],
                caption=f"{views.UNKNOWN_CAPTION} injured is given in {t['injured_reported_in']} of "
                        f"{t['records']} records, detained in {t['detained_reported_in']}.")
+    victims = victims_line(s)
+    if victims:
+        print_fitted(env, console, Text(""), Text(victims))
     if "sensitivity" in s:
-        print_fitted(env, console, Text(""))
-        views.render_sensitivity(env, s, "table")
+        for m in s["milestones"]:
+            print_fitted(env, console, Text(""))
+            views.render_sensitivity(env, s, "table", m)
 

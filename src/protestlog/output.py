@@ -150,8 +150,8 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
         writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
         writer.writerow(columns)
         # The csv module writes None as an empty cell and numbers and text as str() does, as cell()
-        # would: only lists and objects need cell(), so the per-value call is skipped for the rest.
-        structured = (list, dict)
+        # would: only lists, objects and true/false (never Python's True) need cell(); the rest skip it.
+        structured = (list, dict, bool)
         writer.writerows([v if v.__class__ not in structured else cell(v) for v in map(row.get, columns)]
                          for row in rows)
     elif fmt == "markdown":
