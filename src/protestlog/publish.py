@@ -92,6 +92,8 @@ COLUMNS = {
     "cause": "firearm, pellets, tear gas, blunt force, burns, vehicle, other, unknown",
     "confidence": "confirmed, probable, unverified or contested",
     "sources": "JSON list of {name, url, accessed}", "sources_count": "How many sources the record cites",
+    "responsible": "Alleged responsible force: police, army, navy, other state, civilians, unknown "
+                   "(blank: not stated)",
     "note": "Free text; may name victims", "external_id": "The report's id elsewhere (ACLED event id, ...)",
     "recorded_at": "When this revision was written (UTC)", "recorded_by": "Who wrote it",
     "batch_id": "The import batch that wrote it (protestlog imports)",
@@ -230,6 +232,9 @@ def build_metadata(info: dict, *, title=None, license_name=None, license_url=Non
                                                "recorded_by": "Who added it"}},
                     "entries": {"description": "The append-only table the views read; hashes chain each "
                                                "entry to the one before.", "columns": columns},
+                    "victims": {"description": "Each victim's current revision, retracted ones left out, linked "
+                                               "to an incident by incident_id. Names are personal data about "
+                                               "people who cannot consent; a redacted copy shows 'victim N'."},
                     "search_text": {"hidden": True}, "imports": {"description": "Import batches"},
                 },
                 "queries": QUERIES,
