@@ -79,13 +79,14 @@ def test_acled_field_by_field(cli, tmp_path):
     assert (a["date"], a["date_precision"], a["region"], a["province"], a["place"], a["killed"]) == (
         "2022-12-15", "day", "Ayacucho", "Huamanga", "Ayacucho", 10)
     assert (a["group"], a["circumstance"]) == ("civilian", "clash with security forces")
+    assert a["responsible"] == "army"  # actor1 'Military Forces of Peru (2022-)' fired on the protesters
     assert [s["name"] for s in a["sources"]] == ["La Republica", "Human Rights Watch"]
     assert a["note"] == "On 15 December 2022, soldiers fired on protesters near the airport."
     assert (a["injured"], a["killed_low"], a["killed_high"]) == (None, None, None)  # ACLED has none of these
     b = got["PER10002"]  # a riot against the police: a clash, but ACLED does not say who died
     assert (b["date"], b["region"], b["province"], b["place"], b["killed"]) == (
         "2023-01-09", "Puno", "San Roman", "Juliaca", 17)
-    assert (b["group"], b["circumstance"]) == ("unknown", "clash with security forces")
+    assert (b["group"], b["circumstance"], b["responsible"]) == ("unknown", "clash with security forces", None)
     c = got["PER10003"]  # week precision, admin1 without its accent, location empty -> admin3
     assert (c["date"], c["date_precision"], c["region"], c["place"], c["killed"]) == (
         "2022-12-12", "week", "Apurímac", "Andahuaylas", 0)
@@ -255,3 +256,19 @@ def test_usage_errors(cli, tmp_path, add):
     assert cli("import", "--from", "gdelt", f).exit_code == 2
     assert cli("export", "--to", "acled", "--include-history").exit_code == 2
     assert cli("import", "--from", "acled", f, "--format", "json").exit_code == 1
+
+
+def test_the_alleged_responsible_force_survives_an_acled_round_trip(cli, add, tmp_path, monkeypatch):
+    add(date="2023-01-09", region="Puno", place="Juliaca", killed=17, group="civilian", circumstance="clash",
+        responsible="police")
+    add(date="2022-12-15", region="Ayacucho", killed=10, group="civilian", circumstance="clash",
+        responsible="army")
+    out = cli("export", "--to", "acled")
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [(r["actor1"], r["actor2"]) for r in rows] == [("Military Forces of Peru", "Protesters (Peru)"),
+                                                          ("Police Forces of Peru", "Protesters (Peru)")]
+    f = tmp_path / "acled.csv"
+    f.write_text(out.stdout, encoding="utf-8")
+    monkeypatch.setenv("PROTESTLOG_DB", str(tmp_path / "fresh.db"))
+    assert cli("import", "--from", "acled", f).exit_code == 0
+    assert sorted(r["responsible"] for r in records(cli).values()) == ["army", "police"]
