@@ -208,13 +208,15 @@ def caveats(m: dict, min_confidence: str | None) -> list[str]:
         short = ([f"fewer than {FEW_DEATHS} deaths"] if side["killed"] < FEW_DEATHS else []) + \
             ([f"fewer than {FEW_INCIDENTS} incidents"] if side["records"] < FEW_INCIDENTS else [])
         if short:
-            out.append(f"few events: {name} the milestone there are {_num(side['killed'])} deaths in "
-                       f"{side['records']} incidents ({' and '.join(short)}); any ratio is fragile")
+            out.append(f"few events: {name} the milestone there {'is' if side['killed'] == 1 else 'are'} "
+                       f"{_plural(side['killed'], 'death')} in {_plural(side['records'], 'incident')} "
+                       f"({' and '.join(short)}); any ratio is fragile")
     for name, side in (("before", b), ("after", a)):
         if side["killed"] and side["largest_incident"] and side["largest_incident"] > side["killed"] / 2:
-            out.append(f"dominant incident: one incident holds {_num(side['largest_incident'])} of the "
-                       f"{_num(side['killed'])} deaths {name} the milestone; the comparison mostly reflects "
-                       f"that one event")
+            share = ("every death" if side["largest_incident"] == side["killed"] else
+                     f"{_num(side['largest_incident'])} of the {_num(side['killed'])} deaths")
+            out.append(f"dominant incident: one incident holds {share} {name} the milestone; the comparison "
+                       f"mostly reflects that one event")
     if min_confidence:
         shares = []
         for side in (b, a):
@@ -226,6 +228,10 @@ def caveats(m: dict, min_confidence: str | None) -> list[str]:
                        f"and {a['removed_by_confidence']} of {a['records'] + a['removed_by_confidence']} after; "
                        f"recent incidents are often not yet confirmed, so the filter can make or hide a change")
     return out
+
+
+def _plural(n, noun: str) -> str:
+    return f"{_num(n)} {noun}{'' if n == 1 else 's'}"
 
 
 def _num(x) -> str:

@@ -37,6 +37,8 @@ def sig(x, unbounded: str = "n/a") -> str:
     """A ratio or bound with 3 significant digits; None is said in words, never as 0."""
     if x is None:
         return unbounded
+    if x == 0:
+        return "0"
     return f"{x:#.3g}".rstrip(".") if abs(x) < 1000 else f"{x:,.0f}"  # '#' keeps 0.210, not 0.21
 
 
@@ -52,6 +54,10 @@ def pct(x, signed: bool = False) -> str:
 
 def interval(lo, hi) -> str:
     return f"{sig(lo)}–{sig(hi, '∞')}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _count(x) -> str:
@@ -97,8 +103,8 @@ def milestone_details(m: dict) -> list[str]:
     disp = "n/a (a side has no deaths)" if m["dispersion"] is None else f"{m['dispersion']:.3g}"
     lines = [f"{m['date']} {m['label']}: before {b['start']} to {b['end']}, after {a['start']} to {a['end']}; "
              f"dispersion of daily deaths {disp}; "
-             f"{m['straddling']['killed']} deaths in {m['straddling']['records']} date spans counted before "
-             f"could fall after."]
+             f"{_plural(m['straddling']['killed'], 'death')} in {_plural(m['straddling']['records'], 'date span')} "
+             f"counted before could fall after."]
     return lines + [f"Caveat: {c}." for c in m["caveats"]]
 
 
