@@ -353,3 +353,23 @@ def test_any_window_is_clipped_to_the_range_without_error(cli, shipped, window):
     assert m["before"]["start"] >= SINCE and m["after"]["end"] <= UNTIL
     assert m["before"]["days"] == min(int(window), 8)
     assert s["sensitivity"][0]["window"] == int(window)
+
+
+@pytest.mark.parametrize("before_sizes, few", [([2, 2, 1], False), ([2, 1, 1], True), ([3, 2], True)])
+def test_few_events_caveat_thresholds(cli, add, before_sizes, few):
+    """Fewer than 5 deaths or fewer than 3 incidents on a side: exactly 5 deaths in 3 incidents is enough."""
+    add_sizes(add, {"2022-12-08": before_sizes[:1], "2022-12-10": before_sizes[1:],
+                    "2022-12-16": [2, 2], "2022-12-18": [2, 1]})
+    m = milestone(summary(cli))
+    assert any(c.startswith("few events: before") for c in m["caveats"]) is few
+    assert not any(c.startswith("few events: after") for c in m["caveats"])
+
+
+def test_verification_lag_caveat_needs_an_uneven_filter(cli, shipped):
+    # probable: 1 of 6 records removed before (17%), none of 2 after: within 20 points, no caveat.
+    m = milestone(summary(cli, "--min-confidence", "probable"))
+    assert (m["before"]["removed_by_confidence"], m["after"]["removed_by_confidence"]) == (1, 0)
+    assert "verification lag" not in tags(m)
+    m = milestone(summary(cli, "--min-confidence", "confirmed"))  # 6 of 6 against 0 of 2
+    assert any(c.startswith("verification lag: --min-confidence confirmed removed 6 of 6 records before and "
+                            "0 of 2 after") for c in m["caveats"])
