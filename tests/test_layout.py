@@ -63,7 +63,7 @@ def whole_tokens(db, name) -> set[str]:
     data = machine(db, "summary", "--since", "2022-12-07")
     tokens = {str(data["totals"]["killed"]), "2022-12-15", "State of emergency declared", "exact CI",
               "clustered CI", "measure", "before", "after", "change", "ratio"}
-    return tokens | {r["name"] for r in data["by_region"][:6]} | {p["clipped_start"] for p in data["series"]
+    return tokens | {r["name"] for r in data["by_region"][:5]} | {p["clipped_start"] for p in data["series"]
                                                                   if p["records"]}
 
 

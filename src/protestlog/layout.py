@@ -59,7 +59,7 @@ def folded_series(s: dict) -> list[dict]:
 
 SPLIT_TITLES = (("by_group", "group"), ("by_circumstance", "circumstance"), ("by_region", "region"),
                 ("by_responsible", "alleged force"))
-REGIONS_SHOWN = 6
+REGIONS_SHOWN = 5
 
 
 def totals_lines(t: dict, rows: list[dict]) -> list[str]:
@@ -95,7 +95,7 @@ def victims_line(s: dict) -> str | None:
     if not v or not v.get("records"):
         return None
     return (f"Victims dated in the range: {v['records']} ({v['named']} named, {v['minors']} minors, "
-            f"{v['contested']} contested); splits in --format markdown, or 'protestlog victim list'.")
+            f"{v['contested']} contested; more in --format markdown and 'protestlog victim list')")
 
 
 def render_summary_table(env: Env, s: dict):
@@ -114,6 +114,14 @@ def render_summary_table(env: Env, s: dict):
              + (f", as of {s['as_of']}" if s["as_of"] else ""))
     lines = [f"Summary {r['since']} to {r['until']} (both days included), by {r['by']}{auto}", state, "",
              "Totals", *totals_lines(s["totals"], views.totals_rows(s["totals"]))]
+    from protestlog.victim_views import counting_note
+
+    note = counting_note(s)
+    if note != "Deaths counted by incident date.":  # say so only when victims changed how deaths count
+        lines.append(f"  {note}")
+    victims = victims_line(s)
+    if victims:
+        lines.append(f"  {victims}")
     print_fitted(env, console, *[Text(line) for line in lines])
     numeric = views.NUMERIC | {"detained"}
     for m in s["milestones"]:
@@ -139,9 +147,6 @@ def render_summary_table(env: Env, s: dict):
                numeric=numeric, title="Splits", drop=["detained", "injured"],
                caption=f"{views.UNKNOWN_CAPTION} injured is given in {t['injured_reported_in']} of "
                        f"{t['records']} records, detained in {t['detained_reported_in']}.")
-    victims = victims_line(s)
-    if victims:
-        print_fitted(env, console, Text(""), Text(victims))
     if "sensitivity" in s:
         for m in s["milestones"]:
             print_fitted(env, console, Text(""))
