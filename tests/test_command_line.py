@@ -57,3 +57,8 @@ def test_import_errors_are_listed_in_line_order(cli, db, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert [line.split("line ")[1].split(":")[0] for line in lines] == ["2", "3", "5"]
     assert "3 rows rejected; nothing was imported" in lines[-1]
+
+
+def test_a_global_option_without_its_value_says_so(cli):
+    result = cli("summary", "--db")
+    assert result.exit_code == 2 and "--db needs a value" in result.stderr

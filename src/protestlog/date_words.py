@@ -81,7 +81,7 @@ def read_day(text: str, field: str = "date") -> dt.date:
     else:
         raise FieldError(field, text, f"cannot be read as a date ({HELP})")
     if len(str(year)) != 4:
-        raise FieldError(field, text, "the year needs four digits (2023, not 23)")
+        raise FieldError(field, text, "the year needs four digits (e.g. 2023, not 23)")
     try:
         day = dt.date(int(year), int(month), int(day))
     except ValueError:

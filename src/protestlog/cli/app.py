@@ -116,6 +116,10 @@ def hoist_global_options(group, args: list[str]) -> list[str]:
             rest.extend(args[i:])
             break
         if token.partition("=")[0] in GLOBAL_OPTIONS:
+            if "=" not in token and i + 1 >= len(args):
+                from protestlog.errors import UsageProblem
+
+                raise UsageProblem(f"{token} needs a value (e.g. protestlog {token} VALUE {' '.join(path)} …)")
             moved.extend([token] if "=" in token else args[i:i + 2])
             i += 1 if "=" in token else 2
             continue
