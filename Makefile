@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= demo.db
+# The shipped record: incidents as first reported, the victims, then the public record's later corrections.
+PERIOD := --since 2022-12-07 --until 2023-03-31
 
 .PHONY: demo test bench clean install docs
 
@@ -17,11 +19,13 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/protestlog --db $(DEMO_DB) import data/peru_2022_2023.csv
+	$(BIN)/protestlog --db $(DEMO_DB) victim import data/peru_victims.csv
+	$(BIN)/protestlog --db $(DEMO_DB) apply-corrections data/peru_corrections.csv
 	$(BIN)/protestlog --db $(DEMO_DB) summary --since 2022-12-07
 	$(BIN)/protestlog --db $(DEMO_DB) verify
 	$(BIN)/protestlog --db $(DEMO_DB) chart --since 2022-12-07
-	$(BIN)/protestlog --db $(DEMO_DB) chart --since 2022-12-07 --until 2023-01-10 --output demo-timeline.svg
-	$(BIN)/protestlog --db $(DEMO_DB) report --since 2022-12-07 --until 2023-01-10 --output demo-report.html
+	$(BIN)/protestlog --db $(DEMO_DB) chart $(PERIOD) --output demo-timeline.svg
+	$(BIN)/protestlog --db $(DEMO_DB) report $(PERIOD) --output demo-report.html
 
 test: install
 	$(BIN)/python -m pytest -q -n auto
@@ -37,10 +41,13 @@ bench: install
 docs: install
 	rm -f docs/demo.db docs/demo.db-wal docs/demo.db-shm
 	$(BIN)/protestlog --db docs/demo.db import data/peru_2022_2023.csv
-	$(BIN)/protestlog --db docs/demo.db chart --since 2022-12-07 --until 2023-01-10 --by week > docs/chart.txt
-	$(BIN)/protestlog --db docs/demo.db chart --since 2022-12-07 --until 2023-01-10 --by day --output docs/timeline.svg
-	$(BIN)/protestlog --db docs/demo.db chart --since 2022-12-07 --until 2023-01-10 --by day --cumulative --output docs/timeline-cumulative.png
-	$(BIN)/protestlog --db docs/demo.db report --since 2022-12-07 --until 2023-01-10 --output docs/report.html
-	$(BIN)/protestlog --db docs/demo.db report --since 2022-12-07 --until 2023-01-10 --output docs/report.md
+	$(BIN)/protestlog --db docs/demo.db victim import data/peru_victims.csv
+	$(BIN)/protestlog --db docs/demo.db apply-corrections data/peru_corrections.csv
+	$(BIN)/protestlog --db docs/demo.db chart $(PERIOD) --by week > docs/chart.txt
+	$(BIN)/protestlog --db docs/demo.db chart $(PERIOD) --by day --output docs/timeline.svg
+	$(BIN)/protestlog --db docs/demo.db chart $(PERIOD) --by day --cumulative --output docs/timeline-cumulative.png
+	$(BIN)/protestlog --db docs/demo.db report $(PERIOD) --output docs/report.html
+	$(BIN)/protestlog --db docs/demo.db report $(PERIOD) --output docs/report.md
 	rm -f docs/demo.db docs/demo.db-wal docs/demo.db-shm
+	$(BIN)/python tools/shipped_data_docs.py   # the README's shipped-data summary and checkpoint tables
 	$(BIN)/python docs/readme_examples.py --write README.md   # the outputs the README shows

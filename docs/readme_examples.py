@@ -4,7 +4,8 @@ Two kinds of README content are kept honest here (tests/test_readme.py runs both
 rewrites the outputs):
 
 * **Examples**: every line starting with `protestlog` in a ```sh block is run, in order, with the
-  other lines of its block, against a fresh ledger built from data/peru_2022_2023.csv, from a
+  other lines of its block, against a fresh ledger built from data/peru_2022_2023.csv,
+  data/peru_victims.csv and data/peru_corrections.csv (as `make demo` builds it), from a
   folder holding that ledger as `demo.db` (also $PROTESTLOG_DB) and the files the examples name
   (reports.csv and feed.ndjson: the shipped data; the ACLED and UCDP files: it exported to them).
   A line documents its exit code with `(exit N)` in its trailing comment (default 0) and may
@@ -28,6 +29,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data" / "peru_2022_2023.csv"
+VICTIMS = REPO / "data" / "peru_victims.csv"
+CORRECTIONS = REPO / "data" / "peru_corrections.csv"  # applied after both imports, as `make demo` does
 TODAY = "2026-11-30"  # "today" for the outputs shown (the shipped sources were read on 28 November 2026)
 OUTPUT = re.compile(r"^<!-- output( quote)?: (.+?) -->\n(.*?)^<!-- /output -->\n", re.M | re.S)
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
@@ -56,6 +59,13 @@ def demo_folder(folder: Path) -> Path:
     shutil.copy(DATA, folder / "reports.csv")  # re-importing what is there: all already present
     run = subprocess.run([executable(), "--db", "demo.db", "import", str(DATA)], cwd=folder,
                          env=environment(folder), capture_output=True, text=True)
+    for step in (["victim", "import", str(VICTIMS)], ["apply-corrections", str(CORRECTIONS)]):
+        if run.returncode == 0:
+            run = subprocess.run([executable(), "--db", "demo.db", *step], cwd=folder, env=environment(folder),
+                                 capture_output=True, text=True)
+    for extra in (VICTIMS, CORRECTIONS):
+        shutil.copy(extra, folder / "data" / extra.name)
+    shutil.copy(VICTIMS, folder / "victims.csv")  # the victim list examples import: already present
     if run.returncode != 0:
         raise RuntimeError(f"could not build the demo ledger: {run.stderr}")
     feed = subprocess.run([executable(), "export", "--format", "ndjson"], cwd=folder, env=environment(folder),

@@ -18,6 +18,8 @@ from protestlog.cli import app
 TODAY = "2023-06-01"  # pinned "today" so future-date rules and defaults are reproducible
 REPO = Path(__file__).resolve().parent.parent
 DATA_CSV = REPO / "data" / "peru_2022_2023.csv"
+CORRECTIONS_CSV = REPO / "data" / "peru_corrections.csv"
+VICTIMS_CSV = REPO / "data" / "peru_victims.csv"
 
 
 class Result:
@@ -131,11 +133,53 @@ def run_exe(*args, db: Path, input: str | None = None, env: dict | None = None, 
                           env=full_env, timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL)
 
 
+def shipped_rows_as_imported() -> list[dict]:
+    """The shipped incident rows as the file holds them (first reports, no corrections): record N is row N."""
+    import csv
+
+    with open(DATA_CSV, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def fts_tokens(row: dict) -> set:
+    """The words `search` indexes for a shipped row (region, province, place, note, source names), folded the
+    way FTS5's unicode61 tokenizer with remove_diacritics folds them: for tests that predict search hits."""
+    import json
+    import re
+    import unicodedata
+
+    names = [row.get("source") or ""] + [s.get("name") or "" for s in json.loads(row.get("sources") or "[]")]
+    text = " ".join([row.get("region") or "", row.get("province") or "", row.get("place") or "",
+                     row.get("note") or ""] + names)
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    return set(re.findall(r"\w+", folded))
+
+
+def shipped_incidents() -> list[dict]:
+    """The shipped incident rows with data/peru_corrections.csv applied by hand (what `make demo` ends with),
+    for tests that count the shipped data independently of protestlog."""
+    import csv
+    import json
+
+    with open(DATA_CSV, newline="", encoding="utf-8") as f:
+        incidents = {r["external_id"]: r for r in csv.DictReader(f)}
+    with open(CORRECTIONS_CSV, newline="", encoding="utf-8") as f:
+        for c in csv.DictReader(f):
+            if c.get("record") == "victim":
+                continue
+            if c["action"] == "retract":
+                del incidents[c["external_id"]]
+            else:
+                incidents[c["external_id"]].update({k: str(v) for k, v in json.loads(c["changes"]).items()})
+    return list(incidents.values())
+
+
 @pytest.fixture
 def shipped(cli, db) -> Path:
-    """A ledger holding the shipped Peru data (10 sourced incidents, two milestones)."""
-    result = cli("import", DATA_CSV, env={"PROTESTLOG_TODAY": "2026-11-29"})  # sources were read in 2026
-    assert result.exit_code == 0, result
+    """A ledger holding the shipped Peru data as `make demo` builds it: incidents, victims, then corrections."""
+    for args in (("import", DATA_CSV), ("victim", "import", VICTIMS_CSV), ("apply-corrections", CORRECTIONS_CSV)):
+        result = cli(*args, env={"PROTESTLOG_TODAY": "2026-11-30"})  # sources were read in 2026
+        assert result.exit_code == 0, result
     return db
 
 

@@ -94,8 +94,10 @@ def test_header_and_source_line(cli, shipped):
 
 def test_unknown_is_not_shown_as_zero_silently(cli, shipped):
     out = cli("chart", *RANGE, "--metric", "injured").stdout
-    given = sum(r["injured"] is not None for r in cli("list", *RANGE, "--json").json())
-    assert f"injured is given in {given} of 10 records" in out
+    records = cli("list", *RANGE, "--json").json()
+    given = sum(r["injured"] is not None for r in records)
+    assert 0 < given < len(records)
+    assert f"injured is given in {given} of {len(records)} records" in out
 
 
 def test_piped_is_plain_and_a_terminal_fits_80_columns(cli, shipped):
@@ -178,7 +180,7 @@ def test_without_the_charts_extra(shipped, tmp_path):
 
 def test_as_of_draws_the_past(cli, shipped):
     before = cli("chart", *RANGE, "--json").json()
-    stamp = cli("list", "--json").json()[-1]["recorded_at"]
+    stamp = max(r["recorded_at"] for r in cli("list", "--json").json())  # the latest entry
     assert cli("add", "--date", "2022-12-20", "--region", "Cusco", "--killed", "5").exit_code == 0
     assert cli("chart", *RANGE, "--json").json()["total"] == before["total"] + 5
     past = cli("chart", *RANGE, "--json", "--as-of", stamp).json()
@@ -189,7 +191,7 @@ def test_readme_shows_what_chart_prints(cli, shipped):
     from conftest import REPO
 
     readme = (REPO / "README.md").read_text("utf-8")
-    marker = "<!-- output: protestlog --db demo.db chart --since 2022-12-07 --until 2023-01-10 --by week -->\n```text\n"
+    marker = "<!-- output: protestlog --db demo.db chart --since 2022-12-07 --until 2023-03-31 --by week -->\n```text\n"
     block = readme.split(marker, 1)[1].split("```", 1)[0]
-    assert block == cli("chart", *RANGE, "--by", "week").stdout
+    assert block == cli("chart", "--since", "2022-12-07", "--until", "2023-03-31", "--by", "week").stdout  # make docs
     assert block == (REPO / "docs" / "chart.txt").read_text("utf-8")

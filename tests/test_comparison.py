@@ -6,7 +6,6 @@ scipy's Clopper-Pearson, quasi-Poisson and Poisson intervals with statsmodels' G
 incident-level interval by hand from the incident sizes the test inserted.
 """
 
-import csv
 import datetime as dt
 import math
 
@@ -15,7 +14,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from conftest import DATA_CSV
+from conftest import shipped_incidents
 
 Z = stats.norm.ppf(0.975)
 SINCE, UNTIL = "2022-12-07", "2023-01-10"
@@ -64,8 +63,8 @@ def tags(m):
 
 
 def shipped_rows():
-    with open(DATA_CSV, encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    """The shipped incidents as `make demo` ends with them (corrections applied), read without protestlog."""
+    return shipped_incidents()
 
 
 def daily(rows, lo, hi):
@@ -77,83 +76,136 @@ def daily(rows, lo, hi):
     return out
 
 
+def sizes(rows, lo, hi, min_confidence=None):
+    ranks = ("confirmed", "probable", "unverified", "contested")
+    keep = ranks[: ranks.index(min_confidence) + 1] if min_confidence else ranks
+    return [int(r["killed"]) for r in rows if lo <= r["date"] <= hi and r["confidence"] in keep]
+
+
+def sig3(x):
+    """Three significant digits, as the tables print ratios and bounds."""
+    return f"{x:#.3g}".rstrip(".")
+
+
+def expected_tags(before, after, phi, days_b, days_a):
+    """The caveats the README documents, decided here from the rows: dispersion over 1.5, a side with fewer
+    than 5 deaths or 3 incidents, one incident with more than half a side's deaths, unequal windows."""
+    tags = set()
+    if days_b != days_a:
+        tags.add("unequal windows")
+    if phi is not None and phi > 1.5:
+        tags.add("high dispersion")
+    if any(sum(side) < 5 or len(side) < 3 for side in (before, after)):
+        tags.add("few events")
+    if any(side and max(side) > sum(side) / 2 for side in (before, after)):
+        tags.add("dominant incident")
+    return tags
+
+
 # ---- the shipped data --------------------------------------------------------------------
+# Every expected figure is counted from the CSV rows: the tests hold whatever the shipped record says.
+B_LO, B_HI, A_LO, A_HI = "2022-12-07", "2022-12-14", "2022-12-15", "2022-12-22"
 
 
 def test_shipped_data_deaths_beside_incidents(cli, shipped):
     m = milestone(summary(cli))
     rows = shipped_rows()
-    before = [int(r["killed"]) for r in rows if "2022-12-07" <= r["date"] <= "2022-12-14"]
-    after = [int(r["killed"]) for r in rows if "2022-12-15" <= r["date"] <= "2022-12-22"]
-    assert (m["before"]["killed"], m["after"]["killed"]) == (sum(before), sum(after)) == (11, 13)
-    assert (m["before"]["incidents"], m["after"]["incidents"]) == (len(before), len(after)) == (6, 2)
-    assert m["after"]["incidents_per_day"] == close(2 / 8)
+    before, after = sizes(rows, B_LO, B_HI), sizes(rows, A_LO, A_HI)
+    assert (m["before"]["killed"], m["after"]["killed"]) == (sum(before), sum(after))
+    assert (m["before"]["incidents"], m["after"]["incidents"]) == (len(before), len(after))
+    assert m["after"]["incidents_per_day"] == close(len(after) / 8)
 
-    lo, hi = exact(13, 8, 11, 8)
+    lo, hi = exact(sum(after), 8, sum(before), 8)
     assert m["rate_ratio_ci95"] == [close(lo), close(hi)]
-    irr_lo, irr_hi = exact(2, 8, 6, 8)
-    assert m["incident_rate_ratio"] == {"estimate": close(2 / 6), "ci_low": close(irr_lo), "ci_high": close(irr_hi)}
+    irr_lo, irr_hi = exact(len(after), 8, len(before), 8)
+    assert m["incident_rate_ratio"] == {"estimate": close(len(after) / len(before)), "ci_low": close(irr_lo),
+                                        "ci_high": close(irr_hi)}
 
-    c_lo, c_hi = clustered(after, 8, before, 8)
+    c_lo, c_hi = clustered([x for x in after if x], 8, [x for x in before if x], 8)
     assert (m["rate_ratio_clustered"]["ci_low"], m["rate_ratio_clustered"]["ci_high"]) == (close(c_lo), close(c_hi))
     assert "compound Poisson" in m["rate_ratio_clustered"]["method"]
-    phi, q_lo, q_hi = glm(daily(rows, "2022-12-07", "2022-12-14"), daily(rows, "2022-12-15", "2022-12-22"), "X2")
+    phi, q_lo, q_hi = glm(daily(rows, B_LO, B_HI), daily(rows, A_LO, A_HI), "X2")
     assert m["dispersion"] == close(phi)
     assert (m["rate_ratio_quasi_poisson"]["ci_low"], m["rate_ratio_quasi_poisson"]["ci_high"]) == (close(q_lo),
                                                                                                    close(q_hi))
-    # The figures of the review that opened the issue.
-    assert round(m["dispersion"]) == 7
-    assert (round(lo, 2), round(hi, 2), round(q_lo, 2), round(q_hi, 1), round(c_lo, 2), round(c_hi, 1)) == \
-        (0.49, 2.91, 0.14, 9.7, 0.20, 7.1)
-    assert tags(m) == {"high dispersion", "few events", "dominant incident"}
+    # Clustered deaths: the exact interval is the narrowest of the three.
+    assert c_lo < lo and c_hi > hi and q_lo < lo and q_hi > hi
+    assert tags(m) == expected_tags(before, after, phi, 8, 8)
 
 
 def test_shipped_data_table_and_report_show_both_measures_and_the_caveats(cli, shipped, tmp_path):
+    rows = shipped_rows()
+    before, after = sizes(rows, B_LO, B_HI), sizes(rows, A_LO, A_HI)
+    b, a = sum(before), sum(after)
+    diff = a - b
+    change = f"{diff:+d} ({diff / b:+.0%})" if diff else "+0 (+0%)"
+    lo, hi = exact(a, 8, b, 8)
+    c_lo, c_hi = clustered([x for x in after if x], 8, [x for x in before if x], 8)
+    i_lo, i_hi = exact(len(after), 8, len(before), 8)
+    phi = glm(daily(rows, B_LO, B_HI), daily(rows, A_LO, A_HI), "X2")[0]
     out = " ".join(cli("summary", "--since", SINCE, "--until", UNTIL).stdout.split())
-    assert "deaths 11 in 8d 13 in 8d +2 (+18%) 1.18 0.489–2.91 0.197–7.09" in out
-    assert "incidents 6 in 8d 2 in 8d -4 (-67%) 0.333 0.0329–1.86" in out
-    assert "dispersion of daily deaths 6.87" in out
-    assert "Caveat: dominant incident: one incident holds 10 of the 13 deaths after the milestone" in out
+    assert (f"deaths {b} in 8d {a} in 8d {change} {sig3(a / b)} {sig3(lo)}–{sig3(hi)} "
+            f"{sig3(c_lo)}–{sig3(c_hi)}") in out
+    i_diff = len(after) - len(before)
+    i_change = f"{i_diff:+d} ({i_diff / len(before):+.0%})" if i_diff else "+0 (+0%)"
+    assert (f"incidents {len(before)} in 8d {len(after)} in 8d {i_change} {sig3(len(after) / len(before))} "
+            f"{sig3(i_lo)}–{sig3(i_hi)}") in out
+    assert f"dispersion of daily deaths {phi:.3g}" in out
+    assert f"Caveat: dominant incident: one incident holds {max(after)} of the {a} deaths after the milestone" in out
     assert "effect" not in out.replace("not a measure of effect or cause", "")
     for name in ("r.md", "r.html"):
         path = tmp_path / name
         assert cli("report", "--since", SINCE, "--until", UNTIL, "--output", path).exit_code == 0
         text = " ".join(path.read_text().split())
-        assert "0.197–7.09" in text and "0.0329–1.86" in text and "Caveats" in text
-        assert "High dispersion: daily deaths vary 6.87 times" in text
-        assert "Sensitivity" in text and "too few incidents" in text
+        assert f"{sig3(c_lo)}–{sig3(c_hi)}" in text and f"{sig3(i_lo)}–{sig3(i_hi)}" in text and "Caveats" in text
+        assert f"High dispersion: daily deaths vary {phi:.3g} times" in text
+        assert "Sensitivity" in text
 
 
 def test_short_window_and_confidence_filter_say_too_few_and_verification_lag(cli, shipped):
+    rows = shipped_rows()
     m = milestone(summary(cli, "--window", "2"))
-    assert (m["before"]["killed"], m["after"]["killed"]) == (0, 13)
-    assert m["rate_ratio_clustered"]["ci_low"] is None and m["rate_ratio_clustered"]["ci_high"] is None
-    assert m["rate_ratio_clustered"]["note"].startswith("too few incidents")
-    # The two spans crossing 15 December start on the 11th and 12th: outside a 2-day window, not counted.
-    assert m["straddling"] == {"records": 0, "killed": 0}
-    assert milestone(summary(cli))["straddling"] == {"records": 2, "killed": 4}
-    table = " ".join(cli("summary", "--since", SINCE, "--until", UNTIL, "--window", "2").stdout.split())
-    assert "too few incidents" in table
+    before, after = sizes(rows, "2022-12-13", "2022-12-14"), sizes(rows, "2022-12-15", "2022-12-16")
+    assert (m["before"]["killed"], m["after"]["killed"]) == (sum(before), sum(after))
+    if len([x for x in before if x]) < 2 or len([x for x in after if x]) < 2:
+        assert m["rate_ratio_clustered"]["note"].startswith("too few incidents")
+
+    # Spans counted in the before window (at their start) that end on or after the milestone.
+    def crossing(lo):
+        spans = [r for r in rows if r["end_date"] and lo <= r["date"] < "2022-12-15" <= r["end_date"]]
+        return {"records": len(spans), "killed": sum(int(r["killed"]) for r in spans)}
+
+    assert m["straddling"] == crossing("2022-12-13")
+    assert milestone(summary(cli))["straddling"] == crossing(B_LO)
+    assert crossing(B_LO)["records"] > crossing("2022-12-13")["records"]  # a short window leaves spans out
 
     m = milestone(summary(cli, "--min-confidence", "confirmed"))
-    assert (m["before"]["removed_by_confidence"], m["after"]["removed_by_confidence"]) == (6, 0)
-    assert "verification lag" in tags(m)
-    assert m["rate_ratio"] is None and m["rate_ratio_ci95"][1] is None
-    assert m["rate_ratio_ci95"][0] == close(exact(13, 8, 0, 8)[0])
+    kept_b, kept_a = sizes(rows, B_LO, B_HI, "confirmed"), sizes(rows, A_LO, A_HI, "confirmed")
+    all_b, all_a = sizes(rows, B_LO, B_HI), sizes(rows, A_LO, A_HI)
+    removed = (len(all_b) - len(kept_b), len(all_a) - len(kept_a))
+    assert (m["before"]["removed_by_confidence"], m["after"]["removed_by_confidence"]) == removed
+    shares = (removed[0] / len(all_b), removed[1] / len(all_a))
+    assert ("verification lag" in tags(m)) == (abs(shares[0] - shares[1]) > 0.2)
+    assert (m["before"]["killed"], m["after"]["killed"]) == (sum(kept_b), sum(kept_a))
+    lo, hi = exact(sum(kept_a), 8, sum(kept_b), 8)
+    assert m["rate_ratio_ci95"] == [close(lo), close(hi)]
 
 
 def test_unequal_windows_compare_deaths_per_day(cli, shipped):
     assert cli("milestone", "add", "2023-01-09", "Juliaca").exit_code == 0
     m = milestone(summary(cli), "2023-01-09")
     b, a = m["before"], m["after"]
-    assert (b["killed"], b["days"], a["killed"], a["days"]) == (24, 33, 18, 2)
+    rows = shipped_rows()
+    killed_b, killed_a = sum(sizes(rows, SINCE, "2023-01-08")), sum(sizes(rows, "2023-01-09", UNTIL))
+    assert (b["killed"], b["days"], a["killed"], a["days"]) == (killed_b, 33, killed_a, 2)
     assert m["change"]["basis"] == "per_day"
-    assert m["change"]["killed_per_day"] == close(18 / 2 - 24 / 33)
-    assert m["change"]["relative_per_day"] == close((18 / 2) / (24 / 33) - 1)
-    assert m["rate_ratio"] == close((18 / 2) / (24 / 33))
+    assert m["change"]["killed_per_day"] == close(killed_a / 2 - killed_b / 33)
+    assert m["change"]["relative_per_day"] == close((killed_a / 2) / (killed_b / 33) - 1)
+    assert m["rate_ratio"] == close((killed_a / 2) / (killed_b / 33))
     assert "unequal windows" in tags(m)
     out = " ".join(cli("summary", "--since", SINCE, "--until", UNTIL).stdout.split())
-    assert "+8.27/day (+1138%)" in out and "-6 (-25%)" not in out
+    per_day = f"{killed_a / 2 - killed_b / 33:+.3g}/day ({(killed_a / 2) / (killed_b / 33) - 1:+.0%})"
+    assert per_day in out and f"{killed_a - killed_b:+d} (" not in out
 
 
 # ---- designed cases ----------------------------------------------------------------------

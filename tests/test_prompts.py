@@ -121,7 +121,7 @@ def test_nothing_is_prompted_when_the_command_line_is_complete(cli, db):
 @pytest.mark.parametrize("command", [["amend", "1", "--killed", "4"], ["retract", "1"], ["restore", "1"],
                                      ["imports", "retract", "1"]])
 def test_a_missing_reason_is_a_usage_error_without_a_terminal(cli, db, command):
-    assert cli("import", DATA_CSV, env={"PROTESTLOG_TODAY": "2026-11-29"}).exit_code == 0
+    assert cli("import", DATA_CSV, env={"PROTESTLOG_TODAY": "2026-11-30"}).exit_code == 0
     before = snapshot(db)
     result = cli(*command)
     assert result.exit_code == 2, result
@@ -166,17 +166,23 @@ def test_restore_brings_a_retracted_record_back(cli, add, db):
 
 
 def test_reimporting_a_retracted_record_says_so(cli, db, tmp_path):
-    assert cli("import", DATA_CSV, env={"PROTESTLOG_TODAY": "2026-11-29"}).exit_code == 0
+    import csv
+
+    with open(DATA_CSV, encoding="utf-8") as f:
+        ids = [r["external_id"] for r in csv.DictReader(f)]
+    record = ids.index("pe-2022-12-12-chincheros") + 1  # records are numbered in file order
+    assert cli("import", DATA_CSV, env={"PROTESTLOG_TODAY": "2026-11-30"}).exit_code == 0
     assert cli("retract", "pe-2022-12-12-chincheros", "--reason", "withdrawn by the Defensoría").exit_code == 0
-    result = cli("import", DATA_CSV, "--json", env={"PROTESTLOG_TODAY": "2026-11-29"})
+    result = cli("import", DATA_CSV, "--json", env={"PROTESTLOG_TODAY": "2026-11-30"})
     assert result.exit_code == 0
-    assert "retracted" in result.stderr and "protestlog restore 2" in result.stderr
+    assert "retracted" in result.stderr and f"protestlog restore {record}" in result.stderr
     assert "different content" not in result.stderr
-    assert result.json()["retracted"] == [{"line": 3, "external_id": "pe-2022-12-12-chincheros", "record": 2}]
+    assert result.json()["retracted"] == [{"line": record + 1, "external_id": "pe-2022-12-12-chincheros",
+                                         "record": record}]
     # a row without an external id, matched by its content
     path = tmp_path / "one.csv"
     path.write_text("date,region,killed\n2023-01-01,Puno,1\n", encoding="utf-8")
     assert cli("import", path).exit_code == 0
-    assert cli("retract", 11, "--reason", "error").exit_code == 0
+    assert cli("retract", len(ids) + 1, "--reason", "error").exit_code == 0
     again = cli("import", path)
-    assert "record 11, which was retracted" in again.stderr
+    assert f"record {len(ids) + 1}, which was retracted" in again.stderr

@@ -1,8 +1,8 @@
 """`publish --datasette`: a read-only copy and metadata.json served by the real Datasette."""
 
 import json
-import re
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA_CSV
+from conftest import DATA_CSV, shipped_rows_as_imported
 
 DATASETTE = Path(sys.executable).parent / "datasette"
 
@@ -68,7 +68,9 @@ def test_datasette_serves_canned_queries_with_summarys_figures(cli, shipped, tmp
         expected = summary["totals"]
         assert (totals["records"], totals["killed"], totals["injured"], totals["minors_killed"]) == (
             expected["records"], expected["killed"], expected["injured"], expected["minors_killed"])
-        assert [totals["killed_low"], totals["killed_high"]] == expected["killed_range"]
+        # summary says null when no record in range carries a range; then low = high = the best figure
+        assert [totals["killed_low"], totals["killed_high"]] == (expected["killed_range"]
+                                                                 or [expected["killed"], expected["killed"]])
         assert totals["injured_reported_in"] == expected["injured_reported_in"]
         assert totals["detained"] is None and expected["detained_reported_in"] == 0  # unknown, not zero
 
@@ -87,7 +89,7 @@ def test_datasette_serves_canned_queries_with_summarys_figures(cli, shipped, tmp
         assert compared["label"] == "State of emergency declared"
 
         found = fetch(base, "/ledger/records.json?_search=juliaca&_shape=array")
-        assert sorted(row["id"] for row in found) == [9, 10]
+        assert sorted(row["id"] for row in found) == sorted(r["id"] for r in cli("search", "juliaca", "--json").json())
         meta = fetch(base, "/-/metadata.json")
         assert meta["head_hash"] == r.json()["head_hash"]
     finally:
@@ -114,8 +116,10 @@ def test_metadata_names_the_verified_head_and_as_of(cli, shipped, db, tmp_path):
     copy = out / "ledger.db"
     assert not os.access(copy, os.W_OK) or os.geteuid() == 0
     assert oct(copy.stat().st_mode & 0o777) == "0o444"
+    current = shipped_rows_as_imported()
     with sqlite3.connect(copy) as c:
-        assert c.execute("select count(*), sum(killed) from records").fetchone() == (10, 42)
+        assert c.execute("select count(*), sum(killed) from records").fetchone() == (
+            len(current), sum(int(r["killed"]) for r in current))
     # The unredacted copy is the ledger itself: it verifies, with the same head.
     r = cli("--db", copy, "verify", "--json")
     assert r.json()["head_hash"] == meta["head_hash"]
@@ -127,10 +131,12 @@ def test_redacted_copy_holds_no_notes_or_names(cli, shipped, db, tmp_path):
     name = "Soncco"  # a victim named in the shipped notes
     assert name.encode() in Path(db).read_bytes() or name in cli("export", "--format", "json").stdout
     assert name.encode() not in (out / "ledger.db").read_bytes()
-    assert not re.search(rb"(?<!pro)tester", (out / "ledger.db").read_bytes())  # the schema says 'protester'
+    assert not re.search(rb"\btester\b", (out / "ledger.db").read_bytes())  # the recorder ('protester' is a word)
     with sqlite3.connect(out / "ledger.db") as c:
         assert c.execute("select count(*) from entries where note is not null or reason is not null").fetchone() == (0,)
-        assert c.execute("select count(*), sum(killed) from records").fetchone() == (10, 42)
+        current = shipped_rows_as_imported()
+        assert c.execute("select count(*), sum(killed) from records").fetchone() == (
+            len(current), sum(int(r["killed"]) for r in current))
         assert c.execute("select count(*) from search_text_fts where search_text_fts match 'soncco'").fetchone() == (0,)
     assert json.loads((out / "metadata.json").read_text(encoding="utf-8"))["redacted"] is True
 

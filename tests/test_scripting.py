@@ -111,9 +111,9 @@ def test_tsv_ndjson_json_and_stdin(tmp_path):
 
 def test_export_then_import_round_trips_exact_totals(tmp_path):
     db = tmp_path / "l.db"
-    env = {"PROTESTLOG_TODAY": "2026-11-28"}
+    env = {"PROTESTLOG_TODAY": "2026-11-30"}
     assert run_exe("import", REPO / "data" / "peru_2022_2023.csv", db=db, env=env).returncode == 0
-    assert run_exe("amend", "7", "--killed", "11", "--reason", "test", db=db, env=env).returncode == 0
+    assert run_exe("amend", "pe-2022-12-15-ayacucho", "--killed", "11", "--reason", "test", db=db, env=env).returncode == 0
     assert run_exe("retract", "1", "--reason", "test", db=db, env=env).returncode == 0
 
     def summary(path):

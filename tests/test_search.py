@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from conftest import DATA_CSV
+from conftest import DATA_CSV, fts_tokens, shipped_rows_as_imported
 
 
 def ids(cli, *args):
@@ -19,12 +19,20 @@ def shipped(cli):
     assert cli("import", DATA_CSV, env={"PROTESTLOG_TODAY": "2027-01-01"}).exit_code == 0  # sources read in 2026
 
 
+def expected(word: str, prefix: bool = False) -> list[int]:
+    """Record numbers (file order) of the shipped rows holding the word, predicted from the CSV text."""
+    rows = shipped_rows_as_imported()
+    return [i for i, row in enumerate(rows, start=1)
+            if any(t == word or (prefix and t.startswith(word)) for t in fts_tokens(row))]
+
+
 def test_accent_and_case_insensitive(cli, shipped):
-    # From data/peru_2022_2023.csv: records 1 and 3 are in Andahuaylas, 9 and 10 in Juliaca, 1-3 in Apurímac.
-    assert sorted(ids(cli, "JULIACA")) == sorted(ids(cli, "juliaca")) == [9, 10]
-    assert sorted(ids(cli, "andahuaylas")) == [1, 3]
-    assert sorted(ids(cli, "Apurimac")) == sorted(ids(cli, "APURÍMAC")) == [1, 2, 3]
-    assert sorted(ids(cli, "juli*")) == [9, 10]
+    juliaca = expected("juliaca")
+    assert len(juliaca) >= 2
+    assert sorted(ids(cli, "JULIACA")) == sorted(ids(cli, "juliaca")) == juliaca
+    assert sorted(ids(cli, "andahuaylas")) == expected("andahuaylas")
+    assert sorted(ids(cli, "Apurimac")) == sorted(ids(cli, "APURÍMAC")) == expected("apurimac")
+    assert sorted(ids(cli, "juli*")) == expected("juli", prefix=True)
 
 
 def test_notes_and_source_names_are_searched_but_not_urls(cli, add):
@@ -87,8 +95,9 @@ def test_as_of_and_filters(cli, add, db):
 def test_formats_and_hostile_queries(cli, shipped):
     csv = cli("search", "juliaca", "--format", "csv")
     assert csv.exit_code == 0 and csv.stdout.splitlines()[0].startswith("rank,score,id,date")
-    assert len(cli("search", "juliaca", "--format", "ndjson").stdout.splitlines()) == 2
-    assert ids(cli, "juliaca", "--limit", "1") == [9]
+    assert len(cli("search", "juliaca", "--format", "ndjson").stdout.splitlines()) == len(expected("juliaca"))
+    (best,) = ids(cli, "juliaca", "--limit", "1")
+    assert best == ids(cli, "juliaca")[0] and best in expected("juliaca")
     for text in ['"', 'NOT', 'a OR', "juliaca) OR (x", "NEAR(", "'; drop table entries; --", "*"]:
         r = cli("search", text, "--json")
         assert r.exit_code in (0, 1), (text, r)
@@ -101,7 +110,7 @@ def test_formats_and_hostile_queries(cli, shipped):
 
 def test_the_index_is_append_only_and_the_chain_still_verifies(cli, shipped, db):
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT count(*) FROM search_text").fetchone()[0] == 10
+    assert conn.execute("SELECT count(*) FROM search_text").fetchone()[0] == len(shipped_rows_as_imported())
     for sql in ("DELETE FROM search_text", "UPDATE search_text SET note = 'x'"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             conn.execute(sql)
@@ -113,8 +122,9 @@ def test_a_rejected_import_adds_nothing_to_the_index(cli, shipped, db, tmp_path)
     f = tmp_path / "bad.csv"
     f.write_text("date,region,killed,place\n2023-01-09,Puno,2,Ilave\n2023-01-09,Puno,-1,Ilave\n", encoding="utf-8")
     assert cli("import", f).exit_code == 1
-    assert sqlite3.connect(db).execute("SELECT count(*) FROM search_text").fetchone()[0] == 10
-    assert ids(cli, "ilave") == []
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM search_text").fetchone()[0] == len(
+        shipped_rows_as_imported())
+    assert ids(cli, "ilave") == expected("ilave")  # the shipped Ilave records, and nothing from the rejected file
 
 
 def test_an_older_ledger_is_migrated_and_its_entries_indexed(cli, add, db, monkeypatch):

@@ -229,6 +229,44 @@ def imports_retract(ctx: typer.Context,
         env.say(f"retracted {plural(len(ids), 'record')} of batch {batch}")
 
 
+@app.command("apply-corrections")
+def apply_corrections_cmd(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., metavar="FILE", help="CSV of corrections (external_id, action, announced, "
+                                                         "changes, reason, source, url, accessed, sources, record)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every correction; write nothing."),
+    by: ByOpt = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON on stdout."),
+):
+    """Apply a file of corrections (amend or retract, each with its date, reason and source).
+
+    Each becomes a new entry, so 'show' keeps what was first reported. All or nothing, and
+    safe to re-run: a correction the record already reflects counts as already applied.
+
+    \b
+    Example:
+      protestlog apply-corrections data/peru_corrections.csv --dry-run
+    """
+    from protestlog.correction_files import CorrectionsRejected, apply_corrections, read_corrections
+
+    env = settings(ctx).env
+    today = dates.today()
+    try:
+        corrections = read_corrections(file, today=today)
+        with open_ledger(ctx) as ledger:
+            result = apply_corrections(ledger, corrections, today=today, by=by, dry_run=dry_run)
+    except CorrectionsRejected as exc:
+        for message in exc.errors[1:]:
+            env.say(f"protestlog: error: {message}")
+        raise
+    result["file"] = file
+    if as_json:
+        write_json(env, result)
+    else:
+        verb = "would apply" if dry_run else "applied"
+        env.say(f"{file}: {verb} {result['applied']}, already applied {result['already_applied']}")
+
+
 class ExportFormat(str, Enum):
     csv = "csv"
     tsv = "tsv"

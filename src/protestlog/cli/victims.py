@@ -296,7 +296,7 @@ def victim_import(
 
     \b
     Example:
-      protestlog victim import data/peru_2022_2023_victims.csv --dry-run
+      protestlog victim import data/peru_victims.csv --dry-run
     """
     run_victim_import(ctx, file, fmt.value if fmt else None, dry_run, by, as_json)
 

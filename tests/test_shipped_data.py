@@ -1,0 +1,195 @@
+"""The shipped Peru record: sourced, linked, and what the ledger says is what the CSV rows say.
+
+Expected figures are counted here straight from the CSV rows (with the corrections file applied by
+hand), never taken from protestlog's own output.
+"""
+
+import csv
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_exe, shipped_incidents
+
+DATA = REPO / "data"
+INCIDENTS, VICTIMS = DATA / "peru_2022_2023.csv", DATA / "peru_victims.csv"
+CHECKPOINTS, CORRECTIONS = DATA / "peru_checkpoints.csv", DATA / "peru_corrections.csv"
+SINCE, UNTIL = "2022-12-07", "2023-03-31"
+# Sites that copy or scrape other outlets' pages. A URL there must say whose page it is: "(copy at …)".
+KNOWN_COPIES = ("hch.tv", "bflnqr70.asia", "werkenrojo", "monitoreamos", "infotecrealico", "writeathon.ca",
+                "peruweek", "pledgetimes", "tudiariohuanuco", "ru24.pro", "jerre-dev.xyz", "tdvxyc.com",
+                "01spn.group", "originvl.com", "clickdemipais", "hurlinghampost", "tunota.com", "tudocente.com",
+                "pascolibre", "paolarojas", "elluchador", "globelivemedia", "almanar.com.lb", "lasuperdiscoteca",
+                "xn--eltequeo", "monterrionoticias", "vivacadiz", "departamento19", "evtv.online", "elbolivariano")
+
+sys.path.insert(0, str(REPO / "tools"))
+import shipped_data_docs as docs  # noqa: E402
+
+
+def rows(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def corrected_incidents() -> list[dict]:
+    """The incident rows with each correction applied by hand, as `make demo` should end up."""
+    return shipped_incidents()
+
+
+def every_citation():
+    """(file, row key, source name, url) for every source any shipped row cites."""
+    for path in (INCIDENTS, VICTIMS, CORRECTIONS):
+        for row in rows(path):
+            key = row.get("external_id")
+            yield path.name, key, row["source"], row["url"]
+            for extra in json.loads(row.get("sources") or "[]"):
+                yield path.name, key, extra.get("name"), extra.get("url")
+    for row in rows(CHECKPOINTS):
+        yield CHECKPOINTS.name, row["date"], row["publisher"], row["url"]
+
+
+def test_every_row_has_a_source_and_a_web_address():
+    for file, key, name, url in every_citation():
+        assert name and name.strip(), f"{file} {key}: a source without a name"
+        assert url and url.startswith(("https://", "http://")) and " " not in url, f"{file} {key}: bad URL {url!r}"
+
+
+def test_copies_say_whose_page_they_are():
+    unlabelled = [(file, key, url) for file, key, name, url in every_citation()
+                  if any(site in url for site in KNOWN_COPIES) and "(copy at " not in name]
+    assert unlabelled == []
+
+
+def test_ids_are_unique_and_every_victim_and_correction_links_to_an_incident():
+    incidents = rows(INCIDENTS)
+    ids = [r["external_id"] for r in incidents]
+    assert len(ids) == len(set(ids)) and all(i.startswith(f"pe-{r['date']}") for i, r in zip(ids, incidents))
+    victims = rows(VICTIMS)
+    assert len({v["external_id"] for v in victims}) == len(victims)
+    assert [v["external_id"] for v in victims if v["incident_external_id"] not in ids] == []
+    victim_ids = {v["external_id"] for v in victims}
+    assert [c["external_id"] for c in rows(CORRECTIONS)
+            if c["external_id"] not in (victim_ids if c["record"] == "victim" else set(ids))] == []
+    # No incident has more named or described victims than its high figure allows.
+    linked = Counter(v["incident_external_id"] for v in victims)
+    for r in corrected_incidents():
+        assert linked[r["external_id"]] <= int(r["killed_high"] or r["killed"]), r["external_id"]
+
+
+def test_readme_counts_the_files_it_describes():
+    readme = (REPO / "README.md").read_text("utf-8")
+    assert f"{len(rows(INCIDENTS))} incident records (a place and a day" in readme
+    assert f"{len(rows(VICTIMS))} people, by name" in readme
+    assert f"{len(rows(CHECKPOINTS))} dated public tallies" in readme
+
+
+@pytest.fixture(scope="module")
+def demo_ledger(tmp_path_factory) -> Path:
+    """The ledger `make demo` builds: the incidents as first reported, then the corrections."""
+    db = tmp_path_factory.mktemp("shipped") / "demo.db"
+    for args in (("import", INCIDENTS), ("victim", "import", VICTIMS), ("apply-corrections", CORRECTIONS)):
+        result = run_exe(*args, db=db, env={"PROTESTLOG_TODAY": "2026-11-30"})
+        assert result.returncode == 0, result.stderr
+    return db
+
+
+def summary(db: Path, until: str = UNTIL) -> dict:
+    result = run_exe("summary", "--since", SINCE, "--until", until, "--by", "month", "--format", "json", db=db,
+                     env={"PROTESTLOG_TODAY": "2026-11-30"})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def in_period(r: dict, until: str = UNTIL) -> bool:
+    return SINCE <= r["date"] <= until
+
+
+def test_summary_of_the_period_matches_a_count_of_the_rows(demo_ledger):
+    doc = summary(demo_ledger)
+    mine = [r for r in corrected_incidents() if in_period(r)]
+    killed = sum(int(r["killed"]) for r in mine)
+    low = sum(int(r["killed_low"] or r["killed"]) for r in mine)
+    high = sum(int(r["killed_high"] or r["killed"]) for r in mine)
+    assert (doc["totals"]["records"], doc["totals"]["killed"]) == (len(mine), killed)
+    assert doc["totals"]["killed_range"] == [low, high]
+
+    def by(field):
+        counted = Counter()
+        for r in mine:
+            counted[r[field]] += int(r["killed"])
+        return counted
+
+    for section, field in (("by_region", "region"), ("by_circumstance", "circumstance"), ("by_group", "group"),
+                           ("by_responsible", "responsible")):
+        assert {s["name"]: s["killed"] for s in doc[section]} == dict(by(field)), section
+    months = Counter()
+    for r in mine:
+        months[r["date"][:7]] += int(r["killed"])
+    assert {p["start"][:7]: p["killed"] for p in doc["series"]} == dict(months)
+    # The corrected Chincheros record: the withdrawn person is the high figure, not the count.
+    assert doc["totals"]["killed"] == sum(int(r["killed"]) for r in rows(INCIDENTS) if in_period(r)) - 1
+
+
+def test_readme_summary_is_the_generated_one(demo_ledger):
+    readme = (REPO / "README.md").read_text("utf-8")
+    block = readme.split("<!-- shipped-summary -->\n", 1)[1].split("<!-- /shipped-summary -->", 1)[0]
+    assert block == docs.summary_tables(summary(demo_ledger)), "README drifted: run `make docs`"
+    expected = sum(int(r["killed"]) for r in corrected_incidents() if in_period(r))
+    assert f"people killed: **{expected}**" in block
+
+
+def independent(checkpoint: dict, column: str) -> int:
+    """The ledger's figure under a checkpoint's rule, counted from the rows."""
+    until = min(checkpoint["date"], UNTIL)
+    rule = checkpoint["counts"] if column == "total" else column
+    keep = {"all": lambda r: True,
+            "clashes": lambda r: r["circumstance"] == "clash with security forces",
+            "blockade": lambda r: r["circumstance"] == "blockade-related accident",
+            "police": lambda r: r["group"] == "police",
+            "military": lambda r: r["group"] == "military"}[rule]
+    return sum(int(r["killed"]) for r in corrected_incidents() if in_period(r, until) and keep(r))
+
+
+def test_checkpoints_beside_the_ledger(demo_ledger, capsys):
+    table = docs.comparison(demo_ledger)
+    cps = rows(CHECKPOINTS)
+    assert len(table) == len(cps)
+    with capsys.disabled():
+        print(f"\n{'date':10}  {'publisher':42} " + " ".join(f"{c:>15}" for c in docs.COMPARED))
+        for row in table:
+            cells = [f"{p[0]:>6} / {p[1]:<6}" if p else " " * 15 for p in (row[c] for c in docs.COMPARED)]
+            print(f"{row['date']:10}  {docs.short(row['publisher'])[:42]:42} " + " ".join(cells))
+    for cp, row in zip(cps, table):
+        for column in docs.COMPARED:
+            if cp[column].strip():
+                assert row[column] == (int(cp[column]), independent(cp, column)), (cp["date"], column)
+            else:
+                assert row[column] is None
+        if docs.largest_gap(row) > 1:
+            assert docs.EXPLAINED.get(docs.key(row)), f"no explanation for {docs.key(row)}"
+    # The Defensoría's final split (49 clash, 1 police, 6 military) is matched exactly.
+    final = table[-1]
+    assert final["clashes"][0] == final["clashes"][1] == 49
+    assert final["police"] == (1, 1) and final["military"] == (6, 6)
+
+
+def test_readme_comparison_table_is_the_generated_one(demo_ledger):
+    readme = (REPO / "README.md").read_text("utf-8")
+    block = readme.split("<!-- checkpoints -->\n", 1)[1].split("<!-- /checkpoints -->", 1)[0]
+    assert block == docs.checkpoint_table(docs.comparison(demo_ledger)), "README drifted: run `make docs`"
+
+
+def test_victims_in_the_demo_ledger(demo_ledger):
+    """Every victim row is imported and linked; the person the Defensoría withdrew is retracted."""
+    result = run_exe("victim", "list", "--json", db=demo_ledger, env={"PROTESTLOG_TODAY": "2026-11-30"})
+    assert result.returncode == 0, result.stderr
+    listed = {v["external_id"] for v in json.loads(result.stdout)}
+    withdrawn = {c["external_id"] for c in rows(CORRECTIONS) if c["record"] == "victim" and c["action"] == "retract"}
+    assert withdrawn == {"v-pe-2022-12-12-chincheros-2"}
+    assert listed == {v["external_id"] for v in rows(VICTIMS)} - withdrawn
+    shown = run_exe("victim", "show", "v-pe-2022-12-12-chincheros-2", "--json", db=demo_ledger,
+                    env={"PROTESTLOG_TODAY": "2026-11-30"})
+    assert json.loads(shown.stdout)["status"] == "retracted"
