@@ -216,3 +216,47 @@ def test_other_tools_see_current_victims_in_a_view(cli, db, juliaca):
     rows = sqlite3.connect(db).execute("SELECT id, name, age_low, incident_id FROM victims").fetchall()
     assert rows == [(vid, "Rosa Quispe", 41, juliaca)]
     assert sqlite3.connect(db).execute("SELECT responsible FROM records").fetchall() == [(None,)]
+
+
+# ---- the one chain -------------------------------------------------------------------------
+
+
+def test_victim_entries_are_links_of_the_one_chain(cli, db, juliaca):
+    pytest.importorskip("protestlog.chain")  # issue 12's one chain; these run once it has landed
+    before = cli("verify", "--json").json()["head_hash"]
+    vid = add_victim(cli, "--name", "Rosa Quispe", "--age", "40", "--incident", juliaca)
+    after = cli("verify", "--json").json()
+    assert after["ok"] and after["head_hash"] != before
+    con = sqlite3.connect(db)
+    kind, ref, chained = con.execute("SELECT kind, ref, hash FROM chain ORDER BY pos DESC LIMIT 1").fetchone()
+    seq = con.execute("SELECT seq FROM victim_entries WHERE victim_id = ?", (vid,)).fetchone()[0]
+    assert (kind, ref, chained) == ("victim", seq, after["head_hash"])
+    assert cli("victim", "show", vid, "--json").json()["history"][0]["hash"] == after["head_hash"]
+    assert cli("verify", "--expect", before).exit_code == 0  # the chain passes through the old head
+    assert cli("victim", "retract", vid, "--reason", "duplicate").exit_code == 0
+    assert cli("verify").exit_code == 0
+
+
+def test_a_victim_changed_with_sqlite3_fails_verify(cli, db, juliaca):
+    pytest.importorskip("protestlog.chain")
+    add_victim(cli, "--name", "Rosa Quispe", "--age", "40", "--incident", juliaca)
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER victim_entries_append_only_update")
+    con.execute("UPDATE victim_entries SET age_low = 14, age_high = 14")
+    con.commit()
+    con.close()
+    result = cli("verify")
+    assert result.exit_code == 1
+
+
+def test_a_victim_inserted_with_sqlite3_fails_verify(cli, db, juliaca):
+    pytest.importorskip("protestlog.chain")
+    add_victim(cli, "--name", "Rosa Quispe", "--age", "40", "--incident", juliaca)
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO victim_entries (victim_id, revision, action, recorded_at, recorded_by, sex, cause, role, "
+                "direct, responsible, confidence, name) SELECT 2, 1, 'create', recorded_at, 'x', 'male', 'unknown', "
+                "'unknown', 'unknown', 'army', 'confirmed', 'Invented Person' FROM victim_entries")
+    con.commit()
+    con.close()
+    assert cli("verify").exit_code == 1
+    assert cli("check").exit_code == 1
