@@ -108,7 +108,10 @@ def test_metadata_names_the_verified_head_and_as_of(cli, shipped, db, tmp_path):
     verified = cli("verify", "--json").json()
     conn = sqlite3.connect(db)
     assert meta["head_hash"] == verified["head_hash"] and meta["head_hash"] in meta["description"]
-    assert meta["as_of"] == conn.execute("SELECT MAX(recorded_at) FROM entries").fetchone()[0]
+    # When the ledger last changed: the latest of everything the head covers (entries, batches, settings, ...).
+    assert meta["as_of"] == conn.execute("SELECT MAX(t) FROM (SELECT MAX(recorded_at) AS t FROM entries UNION ALL "
+                                         "SELECT MAX(recorded_at) FROM imports UNION ALL SELECT MAX(recorded_at) "
+                                         "FROM milestones UNION ALL SELECT MAX(recorded_at) FROM settings)").fetchone()[0]
     assert (meta["license"], meta["source"]) == ("CC0", "Test desk")
     assert set(meta["databases"]["ledger"]["queries"]) == {"totals_since", "deaths_by_region", "deaths_by_week",
                                                           "before_after_milestone"}

@@ -65,9 +65,11 @@ def test_html_has_totals_links_and_head_hash(cli, html, db):
     assert head in page.text and f"verify --expect {head}" in page.text
     import sqlite3
 
-    # The ledger's last change: an incident entry, or a victim entry (the shipped corrections end with one).
+    # The ledger's last change: any chained row (an entry, a victim entry, an import batch, a setting).
     as_of = sqlite3.connect(db).execute("SELECT MAX(t) FROM (SELECT MAX(recorded_at) AS t FROM entries UNION ALL "
-                                        "SELECT MAX(recorded_at) FROM victim_entries)").fetchone()[0]
+                                        "SELECT MAX(recorded_at) FROM victim_entries UNION ALL SELECT MAX(recorded_at) "
+                                        "FROM imports UNION ALL SELECT MAX(recorded_at) FROM milestones UNION ALL "
+                                        "SELECT MAX(recorded_at) FROM settings)").fetchone()[0]
     assert as_of >= max(r["recorded_at"] for r in records)
     assert f"as of (UTC): {as_of}" in page.text
     # Before/after the state of emergency, as summary computes it.

@@ -124,6 +124,8 @@ def _pyplot():
         raise MissingExtra("image charts need matplotlib, which is not installed: "
                            "pip install 'protestlog[charts]'") from None
     matplotlib.use("Agg")  # no display needed; must precede pyplot
+    # Labels and titles are drawn as written: '$5 to $10' keeps its dollars, 'Curfew $\\foo$' is not math.
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     # Text stays text in SVG (searchable, and labels can be checked); ids are stable between runs.

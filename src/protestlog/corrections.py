@@ -12,7 +12,9 @@ from protestlog.records import FIELDS, RANGED, make_source, validate
 def find_record(ledger: Ledger, ref) -> int:
     """A record by its id, or by the external id it was imported with."""
     text = str(ref).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
+        if len(text) > 18:  # beyond SQLite's integers: no such record (and no 4,300-digit int())
+            raise LedgerError(f"no record with id {text[:20]}…")
         record_id = int(text)
         if ledger.db.execute("SELECT 1 FROM entries WHERE record_id = ? LIMIT 1", (record_id,)).fetchone():
             return record_id

@@ -35,6 +35,12 @@ class FieldError(LedgerError):
         return FieldError(self.field, self.value, self.reason, line)
 
 
+class OptionError(FieldError):
+    """A command-line option value that cannot be used (an --as-of out of range): exit 2."""
+
+    exit_status = ExitStatus.USAGE
+
+
 class UsageProblem(LedgerError):
     """Wrong use of a command that Click could not catch itself (e.g. a missing field with no terminal)."""
 

@@ -17,8 +17,14 @@ REDACTED = ("note", "recorded_by", "reason")
 HISTORY_COLUMNS = ("seq", "revision", "action", "reason", "hash")
 
 
-def neutralise(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+def escapes_quote(value: str) -> bool:
+    """A cell that starts with ' and a character `import` would read as the guard's prefix: it gets
+    one more ', in every CSV/TSV export (--raw too), so export -> import gives back the same text."""
+    return value.startswith("'") and len(value) > 1 and value[1] in FORMULA_STARTS + ("'",)
+
+
+def neutralise(value, *, formulas: bool = True):
+    if isinstance(value, str) and ((formulas and value.startswith(FORMULA_STARTS)) or escapes_quote(value)):
         return "'" + value
     return value
 
@@ -58,6 +64,7 @@ def export_rows(ledger: Ledger, filters: Filters, *, as_of: str | None = None, i
         yield out
 
 
-def spreadsheet_safe(rows):
+def spreadsheet_safe(rows, *, formulas: bool = True):
+    """CSV/TSV cells as `import` reads them back; `formulas=False` (--raw) leaves formulas as they are."""
     for row in rows:
-        yield {k: neutralise(v) if k != "sources" else v for k, v in row.items()}
+        yield {k: neutralise(v, formulas=formulas) if k != "sources" else v for k, v in row.items()}

@@ -16,10 +16,10 @@ import json
 import sys
 from pathlib import Path
 
-from protestlog.dates import utcnow
+from protestlog import chain
 from protestlog.errors import FieldError, LedgerError
 from protestlog.ledger import who
-from protestlog.records import FIELDS, fingerprint, validate
+from protestlog.records import FIELDS, fingerprint, strict_json, validate
 
 COLUMNS = set(FIELDS) | {"source", "url", "accessed"}
 # Ledger metadata that an export carries: accepted on import and recreated, never copied.
@@ -28,7 +28,12 @@ IGNORED = {"id", "revision", "action", "recorded_at", "recorded_by", "reason", "
 FORMATS = ("csv", "tsv", "json", "ndjson")
 EXTENSIONS = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson"}
 MAX_ERRORS_SHOWN = 20
-NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+# The export guard prefixes ' to a cell starting with a formula character, and to one that starts
+# with ' followed by one of those or another ' (so a text that begins with ' survives the trip).
+NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r", "''")
+# What a history export (`export --include-history`) carries to replay each revision.
+REPLAYED = {"id", "revision", "action", "reason"}
+META = "__revision__"
 
 
 class ImportRejected(LedgerError):
@@ -132,29 +137,41 @@ def read_delimited(stream, delimiter: str, schema: Schema = INCIDENTS):
             yield reader.line_num, FieldError("row", delimiter.join(values),
                                               f"has {len(values)} fields, the header has {len(names)}")
             continue
-        yield reader.line_num, {n: unneutralise(v) for n, v in zip(names, values) if n not in schema.ignored}
+        row = {n: unneutralise(v) for n, v in zip(names, values) if n not in schema.ignored}
+        meta = {n: unneutralise(v) for n, v in zip(names, values) if n in REPLAYED and v != ""}
+        if meta and schema is INCIDENTS:  # incident history exports replay; other lists keep their own rules
+            row[META] = meta
+        yield reader.line_num, row
 
 
 def _object_row(item, number, schema: Schema = INCIDENTS):
     if not isinstance(item, dict):
         return FieldError("item", item, "must be an object")
-    row = {}
+    row, meta = {}, {}
     for key, value in item.items():
         name = column_name(str(key))
+        if name in row or name in meta:
+            return FieldError(name, value, "this key appears twice (as spelled, or once case and dashes are ignored)")
         if name in schema.ignored:
+            if name in REPLAYED and schema is INCIDENTS:
+                meta[name] = value
             continue
         if name not in schema.columns:
             return FieldError(name, value, "is not a field protestlog knows")
         row[name] = value
+    if meta:
+        row[META] = meta
     return row
 
 
 def read_json(stream, schema: Schema = INCIDENTS):
     """A JSON array of objects; 'line' in errors is the item's position (1-based)."""
     try:
-        data = json.load(stream)
+        data = strict_json(stream.read())
     except json.JSONDecodeError as exc:
         raise FieldError("json", "", f"is not valid JSON: {exc.msg}", exc.lineno) from None
+    except FieldError as exc:
+        raise exc.at_line(1) from None
     if not isinstance(data, list):
         raise FieldError("json", type(data).__name__, "must be an array of objects", 1)
     for number, item in enumerate(data, start=1):
@@ -167,9 +184,12 @@ def read_ndjson(stream, schema: Schema = INCIDENTS):
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = strict_json(line)
         except json.JSONDecodeError as exc:
             yield number, FieldError("json", line.strip(), f"is not valid JSON: {exc.msg}")
+            continue
+        except FieldError as exc:
+            yield number, exc
             continue
         yield number, _object_row(item, number, schema)
 
@@ -213,6 +233,7 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
             db = ledger.db
             batch = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM imports").fetchone()[0]
             append = ledger.appender(by=by)
+            replay = Replay(append, batch, empty=db.execute("SELECT 1 FROM entries LIMIT 1").fetchone() is None)
             for line, raw in (reader(hashing) if reader else rows(hashing, fmt)):
                 result["rows"] += 1
                 if raw is None:
@@ -223,7 +244,16 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
                 try:
                     if isinstance(raw, FieldError):
                         raise raw
+                    meta = raw.pop(META, None)
                     record = validate(raw, today=today)
+                    if meta and meta.get("action") and not result["rejected"]:
+                        entry = replay.row(record, meta)
+                        if entry is not None:  # a new record: counted as added
+                            last_id = entry["record_id"]
+                            first_id = first_id or last_id
+                            result["added"] += 1
+                        result["replayed"] = replay.entries
+                        continue
                 except FieldError as exc:
                     result["rejected"] += 1
                     if len(result["errors"]) < MAX_ERRORS_SHOWN:
@@ -258,8 +288,9 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
             if result["added"]:
                 db.execute("INSERT INTO imports (id, file, sha256, format, recorded_at, recorded_by, rows, added, "
                            "already_present) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (batch, path, result["sha256"], fmt, utcnow(), who(by), result["rows"],
+                           (batch, path, result["sha256"], fmt, chain.now(db), who(by), result["rows"],
                             result["added"], result["already_present"]))
+                chain.append_chained(db, "batch", batch)
                 result["batch"] = batch
     except _DryRun:
         pass
@@ -268,6 +299,42 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
             source.close()
     result["ids"] = [first_id, last_id] if first_id else []
     return result
+
+
+class Replay:
+    """Rows of a history export (`export --include-history`): each revision is replayed in order,
+    so amendments stay amendments and retractions stay retracted. Only into an empty ledger: its
+    record ids are mapped to new ones, and mixing them with existing records would be a merge."""
+
+    def __init__(self, append, batch: int, *, empty: bool):
+        self.append, self.batch, self.empty = append, batch, empty
+        self.ids: dict[str, int] = {}
+        self.revisions: dict[str, int] = {}
+        self.entries = 0
+
+    def row(self, record: dict, meta: dict) -> dict | None:
+        action, old = str(meta.get("action")).strip(), str(meta.get("id", "")).strip()
+        if not self.empty:
+            raise FieldError("action", action, "a history export (export --include-history) can only be replayed "
+                                               "into an empty ledger; import a plain export to add current records")
+        if action not in ("create", "amend", "retract"):
+            raise FieldError("action", action, "must be create, amend or retract")
+        if not old:
+            raise FieldError("id", old, "a history row needs the record's id")
+        if action == "create":
+            if old in self.ids:
+                raise FieldError("id", old, "is created twice in this history")
+            entry = self.append(record, batch_id=self.batch)
+            self.ids[old], self.revisions[old] = entry["record_id"], 1
+        else:
+            if old not in self.ids:
+                raise FieldError("id", old, f"is {action}ed before it is created")
+            self.revisions[old] += 1
+            reason = str(meta.get("reason") or "").strip() or "replayed from a history export"
+            entry = self.append(record, action=action, record_id=self.ids[old], revision=self.revisions[old],
+                                reason=reason, batch_id=self.batch)
+        self.entries += 1
+        return entry if action == "create" else None
 
 
 class _DryRun(Exception):

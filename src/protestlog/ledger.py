@@ -1,129 +1,32 @@
 """The ledger file: an append-only, hash-chained SQLite log of record revisions.
 
 Every change is a new row in `entries` (a create, an amendment or a retraction);
-rows are never updated or deleted (triggers refuse it). Each entry's hash covers
-its content and the previous entry's hash, so any later edit breaks the chain.
-Writes take the write lock up front (BEGIN IMMEDIATE) and read the chain head
-inside that transaction, so concurrent writers queue instead of forking the chain.
+rows are never updated or deleted (triggers refuse it). Entries, milestones, import
+batches and settings are all links of one hash chain (chain.py), so any later edit
+breaks it and one head hash pins every figure. Writes take the write lock up front
+(BEGIN IMMEDIATE) and read the chain head inside that transaction, so concurrent
+writers queue instead of forking the chain.
 """
 
-import hashlib
 import json
 import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+from protestlog import chain, ledger_files
+from protestlog.chain import GENESIS, canonical_json, entry_hash  # noqa: F401  (the ledger's public API)
 from protestlog.dates import utcnow
 from protestlog.errors import LedgerError
 from protestlog.records import FIELDS, LATER_FIELDS, fingerprint
+from protestlog.schema import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3
 from protestlog.victim_schema import SCHEMA as VICTIM_SCHEMA
 
 APPLICATION_ID = 0x706C6F67  # 'plog': marks a SQLite file as a protestlog ledger
-SCHEMA_VERSION = 6
-GENESIS = "0" * 64
+SCHEMA_VERSION = 7
 SQLITE_HEADER = b"SQLite format 3\x00"
 ENTRY_META = ("seq", "record_id", "revision", "action", "recorded_at", "recorded_by", "reason")
 DEFAULT_MILESTONES = (("2022-12-07", "Protests begin"), ("2022-12-15", "State of emergency declared"))
-
-# date(x, '+0 days') normalises 2023-02-30 to 2023-03-02, so only real calendar days equal themselves.
-ISO_DAY_CHECK = ("({c} IS NULL OR ({c} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' "
-                 "AND date({c}, '+0 days') = {c}))")
-
-
-def _count_check(c: str) -> str:
-    return f"({c} IS NULL OR (typeof({c}) = 'integer' AND {c} >= 0))"
-
-
-SCHEMA_V1 = f"""
-CREATE TABLE entries (
-    seq INTEGER PRIMARY KEY,
-    record_id INTEGER NOT NULL CHECK (record_id > 0),
-    revision INTEGER NOT NULL CHECK (revision > 0),
-    action TEXT NOT NULL CHECK (action IN ('create', 'amend', 'retract')),
-    recorded_at TEXT NOT NULL CHECK (recorded_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*Z'),
-    recorded_by TEXT NOT NULL,
-    reason TEXT,
-    date TEXT NOT NULL CHECK {ISO_DAY_CHECK.format(c='date')},
-    end_date TEXT CHECK ({ISO_DAY_CHECK.format(c='end_date')} AND (end_date IS NULL OR end_date > date)),
-    date_precision TEXT NOT NULL DEFAULT 'day' CHECK (date_precision IN ('day', 'week', 'month')),
-    region TEXT NOT NULL,
-    province TEXT,
-    place TEXT,
-    killed INTEGER NOT NULL CHECK {_count_check('killed')},
-    killed_low INTEGER CHECK ({_count_check('killed_low')} AND (killed_low IS NULL OR killed_low <= killed)),
-    killed_high INTEGER CHECK ({_count_check('killed_high')} AND (killed_high IS NULL OR killed_high >= killed)),
-    killed_reported TEXT,
-    injured INTEGER CHECK {_count_check('injured')},
-    injured_low INTEGER CHECK ({_count_check('injured_low')} AND (injured_low IS NULL OR injured_low <= injured)),
-    injured_high INTEGER CHECK ({_count_check('injured_high')} AND (injured_high IS NULL OR injured_high >= injured)),
-    injured_reported TEXT,
-    detained INTEGER CHECK {_count_check('detained')},
-    minors INTEGER CHECK ({_count_check('minors')} AND (minors IS NULL OR minors <= killed)),
-    "group" TEXT NOT NULL CHECK ("group" IN ('civilian', 'police', 'military', 'unknown')),
-    circumstance TEXT CHECK (circumstance IS NULL OR circumstance IN
-        ('clash with security forces', 'blockade-related accident', 'other')),
-    cause TEXT NOT NULL CHECK (cause IN
-        ('firearm', 'pellets', 'tear gas', 'blunt force', 'burns', 'vehicle', 'other', 'unknown')),
-    confidence TEXT NOT NULL CHECK (confidence IN ('confirmed', 'probable', 'unverified', 'contested')),
-    sources TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(sources) AND json_type(sources) = 'array'),
-    note TEXT,
-    external_id TEXT,
-    prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
-    hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
-    UNIQUE (record_id, revision)
-);
-CREATE INDEX entries_record ON entries (record_id, seq);
-CREATE INDEX entries_recorded_at ON entries (recorded_at);
-CREATE INDEX entries_date ON entries (date);
-CREATE INDEX entries_external_id ON entries (external_id) WHERE external_id IS NOT NULL;
-CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries
-    BEGIN SELECT RAISE(ABORT, 'protestlog ledger is append-only: entries cannot be changed'); END;
-CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries
-    BEGIN SELECT RAISE(ABORT, 'protestlog ledger is append-only: entries cannot be deleted'); END;
-
-CREATE TABLE milestones (
-    id INTEGER PRIMARY KEY,
-    date TEXT NOT NULL CHECK {ISO_DAY_CHECK.format(c='date')},
-    label TEXT NOT NULL CHECK (length(label) BETWEEN 1 AND 200),
-    recorded_at TEXT NOT NULL,
-    recorded_by TEXT NOT NULL
-);
-CREATE TRIGGER milestones_append_only_update BEFORE UPDATE ON milestones
-    BEGIN SELECT RAISE(ABORT, 'milestones are append-only'); END;
-CREATE TRIGGER milestones_append_only_delete BEFORE DELETE ON milestones
-    BEGIN SELECT RAISE(ABORT, 'milestones are append-only'); END;
-"""
-
-# Version 2: import batches, and a content fingerprint so re-imports add nothing twice.
-SCHEMA_V2 = """
-ALTER TABLE entries ADD COLUMN batch_id INTEGER;
-ALTER TABLE entries ADD COLUMN fingerprint TEXT;
-CREATE INDEX entries_fingerprint ON entries (fingerprint) WHERE fingerprint IS NOT NULL;
-CREATE INDEX entries_batch ON entries (batch_id) WHERE batch_id IS NOT NULL;
-CREATE TABLE imports (
-    id INTEGER PRIMARY KEY,
-    file TEXT NOT NULL,
-    sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
-    format TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
-    recorded_by TEXT NOT NULL,
-    rows INTEGER NOT NULL CHECK (rows >= 0),
-    added INTEGER NOT NULL CHECK (added >= 0),
-    already_present INTEGER NOT NULL CHECK (already_present >= 0)
-);
-CREATE TRIGGER imports_append_only_update BEFORE UPDATE ON imports
-    BEGIN SELECT RAISE(ABORT, 'import batches are append-only'); END;
-CREATE TRIGGER imports_append_only_delete BEFORE DELETE ON imports
-    BEGIN SELECT RAISE(ABORT, 'import batches are append-only'); END;
-"""
-
-# Version 3: an index of later revisions, so "which entries are superseded" is read from a few
-# index entries instead of grouping the whole table (reports on a million records in one pass).
-SCHEMA_V3 = """
-CREATE INDEX entries_later_revisions ON entries (record_id, revision) WHERE revision > 1;
-"""
-
 
 
 def _catalog(db):
@@ -153,7 +56,9 @@ def _victim_search(db):
     index_victims(db)
 
 
-MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog, 4: _victims, 5: _victim_search}
+# Version 7: the one chain and the settings table (chain.py); existing rows are chained once.
+MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog, 4: _victims, 5: _victim_search,
+              6: chain.SCHEMA_V7}
 
 
 def who(explicit: str | None = None) -> str:
@@ -170,48 +75,59 @@ def who(explicit: str | None = None) -> str:
         return "unknown"
 
 
-def canonical_json(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def entry_hash(prev_hash: str, entry: dict) -> str:
-    """SHA-256 over the previous hash and the entry's canonical JSON (null fields left out,
-    so a later schema version that adds a column keeps old hashes valid). Sources enter as
-    their canonical JSON text, whether given as a list or as stored."""
-    content = {k: v for k, v in entry.items() if v is not None and k not in ("hash", "prev_hash")}
-    sources = content.get("sources")
-    if isinstance(sources, list):
-        content["sources"] = canonical_json(sources)
-    elif isinstance(sources, str):
-        content["sources"] = canonical_json(json.loads(sources))
-    return hashlib.sha256((prev_hash + "\n" + canonical_json(content)).encode("utf-8")).hexdigest()
-
-
 class Ledger:
     """One open ledger file. Reads see a consistent snapshot; writes go through `writing()`."""
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = False, lock_timeout: float = 10.0):
-        self.path = Path(path)
+    def __init__(self, path: str | os.PathLike, *, create: bool = False, lock_timeout: float = 10.0,
+                 aside: bool = False, read_only: bool = False):
+        """create: make the ledger if there is none. aside (with create): build a new ledger next to
+        its path and put it there only at the first commit, so a rejected or interrupted import
+        leaves no empty ledger behind (two such first writers racing: the second is told to retry).
+        read_only: never write, not even -wal/-shm files; taken by itself when the file or its folder
+        cannot be written (a shared or mounted ledger)."""
+        # A symlink at the ledger path: work on its target, so it (and its -wal/-shm) are made private.
+        self.path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
         self.lock_timeout = lock_timeout
-        exists = self.path.exists() and self.path.stat().st_size > 0
+        self.read_only = False
+        self._final: Path | None = None  # a new ledger is built aside and appears at its path on first commit
+        try:
+            exists = self.path.exists() and self.path.stat().st_size > 0
+        except OSError as exc:
+            raise LedgerError(f"cannot read ledger {self.path}: {exc.strerror}") from None
         if not exists and not create:
             raise LedgerError(f"no ledger at {self.path} (run 'protestlog add' or 'import' to create one)")
         if exists:
             self._check_header()
+            self.read_only = read_only or (not create and not ledger_files.writable(self.path))
         elif not self.path.exists():
+            if aside:
+                self._final, self.path = self.path, ledger_files.aside(self.path)
             self._create_private_file()
         try:
-            self.db = sqlite3.connect(self.path, timeout=lock_timeout, isolation_level=None,
-                                      check_same_thread=False)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
+            self._connect()
             self._prepare(create)
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
-            raise LedgerError(f"cannot open ledger {self.path}: {exc}") from None
+            raise LedgerError(f"cannot open ledger {self.path}: {_explain(exc)}") from None
         except BaseException:
             self._close_quietly()  # a refused file is left exactly as it was (no stray -wal or -shm)
             raise
+
+    def _connect(self):
+        if self.read_only:
+            # A folder or file the reader cannot write: read without creating -shm (immutable when
+            # there is no -wal to read; SQLite reads an existing -wal read-only).
+            from urllib.parse import quote
+
+            wal = Path(f"{self.path}-wal").exists()
+            uri = f"file:{quote(str(self.path))}?mode=ro" + ("" if wal else "&immutable=1")
+            self.db = sqlite3.connect(uri, uri=True, timeout=self.lock_timeout, isolation_level=None,
+                                      check_same_thread=False)
+        else:
+            self.db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None,
+                                      check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
 
     def _close_quietly(self):
         db = getattr(self, "db", None)
@@ -220,6 +136,26 @@ class Ledger:
                 db.close()
             except sqlite3.Error:
                 pass
+        if self._final is not None:  # a new ledger nothing was committed to: no empty file is left
+            ledger_files.remove_aside(self.path)
+
+    def _publish(self):
+        """Put a new ledger at its path after its first commit (hard link: fails if one appeared)."""
+        final, aside = self._final, self.path
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.close()
+        try:
+            os.link(aside, final)
+        except FileExistsError:
+            raise LedgerError(f"another process created {final} at the same moment; nothing was written "
+                              f"(run the command again)") from None
+        except OSError as exc:
+            raise LedgerError(f"cannot create ledger {final}: {exc.strerror}") from None
+        finally:
+            ledger_files.remove_aside(aside)
+        self._final, self.path = None, final
+        self._connect()
+        self.db.execute("PRAGMA synchronous = FULL")
 
     def _create_private_file(self):
         """Casualty records name people: the file is readable by its owner only."""
@@ -255,6 +191,11 @@ class Ledger:
         if version > SCHEMA_VERSION:
             raise LedgerError(f"{self.path} was written by a newer protestlog (schema {version}, "
                               f"this one reads up to {SCHEMA_VERSION}); upgrade protestlog")
+        if self.read_only:
+            if version < SCHEMA_VERSION:
+                raise LedgerError(f"{self.path} needs a one-time upgrade (schema {version} to {SCHEMA_VERSION}) "
+                                  f"and cannot be written here; run any command on it once with write access")
+            return
         mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal" and create:
             raise LedgerError(f"cannot use write-ahead logging on {self.path} (journal mode {mode})")
@@ -265,7 +206,7 @@ class Ledger:
             self._migrate(version)
 
     def _migrate(self, version: int):
-        with self.writing():
+        with self.writing(publish=False):
             version = self.db.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
             while version < SCHEMA_VERSION:
                 step = MIGRATIONS[version]
@@ -281,20 +222,38 @@ class Ledger:
                     for day, label in DEFAULT_MILESTONES:
                         self.db.execute("INSERT INTO milestones (date, label, recorded_at, recorded_by) "
                                         "VALUES (?, ?, ?, ?)", (day, label, now, by))
+                if version == 7:
+                    from protestlog.timezones import default_zone
+
+                    chain.migrate_v7(self.db, time_zone=default_zone(), by=who())
                 self.db.execute(f"PRAGMA user_version = {version}")
 
     def close(self):
-        self.db.close()
+        self._close_quietly()
 
     def __enter__(self):
+        """`with Ledger(...) as ledger:` reads one snapshot: every figure and the head hash a command
+        prints come from the same state, however many writers commit meanwhile. `writing()` ends it."""
+        self.db.execute("BEGIN")
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, *exc):
+        if kind is None and self.db.in_transaction:
+            try:
+                self.db.execute("COMMIT")  # ends the snapshot (and keeps any raw SQL a caller ran in it)
+            except sqlite3.Error:
+                self._rollback()
+        else:
+            self._rollback()
         self.close()
 
     @contextmanager
-    def writing(self):
+    def writing(self, *, publish: bool = True):
         """One write transaction, taken up front so the chain head we read is still the head."""
+        if self.read_only:
+            raise LedgerError(f"cannot write ledger {self.path}: the file or its folder is read-only")
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")  # the read snapshot of `with Ledger(...)`: a write reads the newest state
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -305,6 +264,8 @@ class Ledger:
         try:
             yield self.db
             self.db.execute("COMMIT")
+            if publish and self._final is not None:
+                self._publish()
         except sqlite3.OperationalError as exc:
             self._rollback()
             raise LedgerError(f"cannot write ledger {self.path}: {_explain(exc)}; nothing was written") from None
@@ -322,19 +283,45 @@ class Ledger:
     # ---- writing entries -------------------------------------------------
 
     def head(self) -> sqlite3.Row | None:
+        """The chain head (pos, kind, ref, hash): the hash that pins every figure; None when empty."""
+        return chain.head(self.db)
+
+    def head_at(self, as_of: str | None) -> str | None:
+        """The chain head hash as it stood at a recording time (None: nothing recorded by then)."""
+        return chain.head_at(self.db, as_of)
+
+    def last_entry(self) -> sqlite3.Row | None:
+        """The last incident entry (seq, hash, recorded_at)."""
         return self.db.execute("SELECT seq, hash, recorded_at FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+
+    @property
+    def time_zone(self) -> str:
+        """The ledger's time zone (a chained setting): what "today" means for this ledger."""
+        row = self.db.execute("SELECT value FROM settings WHERE key = 'time_zone' ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row else "UTC"
+
+    def today(self):
+        """Today in the ledger's time zone (PROTESTLOG_TODAY pins it)."""
+        from protestlog.dates import today
+
+        return today(self.time_zone)
+
+    def settings(self) -> list[dict]:
+        """Every setting ever recorded, oldest first (the current value of a key is its last row)."""
+        return [dict(r) for r in self.db.execute("SELECT id, key, value, recorded_at, recorded_by FROM settings "
+                                                 "ORDER BY id")]
 
     def appender(self, *, by: str | None = None):
         """An `append(record, ...)` function for use inside `writing()`; keeps the chain head in memory."""
-        head = self.head()
+        last = self.last_entry()
+        top = chain.head(self.db)
         state = {
-            "seq": head["seq"] if head else 0,
-            "hash": head["hash"] if head else GENESIS,
+            "seq": last["seq"] if last else 0,
+            "hash": top["hash"] if top else GENESIS,
             "next_id": (self.db.execute("SELECT COALESCE(MAX(record_id), 0) FROM entries").fetchone()[0] + 1),
         }
         # Recording times never go backwards along the chain, so "as of T" is always a prefix of it.
-        now = utcnow()
-        stamp = max(now, head["recorded_at"]) if head else now
+        stamp = chain.now(self.db)
         recorder = who(by)
         # Fields added by a later schema are written only where the table has them (a ledger being
         # written at an older version, as tests of migrations do); a value for a missing one is refused.
@@ -376,6 +363,7 @@ class Ledger:
                         return None
                 else:
                     self.db.execute(sql, row)
+                chain.link(self.db, "entry", entry["seq"], entry["prev_hash"], entry["hash"])
             except sqlite3.IntegrityError as exc:
                 raise LedgerError(f"the ledger refused record {record_id}: {exc}") from None
             if new_id:
@@ -419,10 +407,8 @@ class Ledger:
         return [row_to_entry(r) for r in self.db.execute(sql + " ORDER BY seq", params)]
 
     def state_time(self) -> str | None:
-        """When the ledger last changed (an entry, a milestone or a victim): 'as of' this time reproduces it."""
-        return self.db.execute("SELECT MAX(t) FROM (SELECT MAX(recorded_at) AS t FROM entries "
-                               "UNION ALL SELECT MAX(recorded_at) FROM milestones "
-                               "UNION ALL SELECT MAX(recorded_at) FROM victim_entries)").fetchone()[0]
+        """When the ledger last changed (any chained row): 'as of' this time reproduces it."""
+        return chain.latest_time(self.db)
 
     def milestones(self, as_of: str | None = None) -> list[dict]:
         sql = "SELECT id, date, label, recorded_at, recorded_by FROM milestones"
@@ -443,7 +429,8 @@ class Ledger:
             if existing:
                 return dict(existing), False
             cur = self.db.execute("INSERT INTO milestones (date, label, recorded_at, recorded_by) VALUES (?, ?, ?, ?)",
-                                  (day, label, utcnow(), who(by)))
+                                  (day, label, chain.now(self.db), who(by)))
+            chain.append_chained(self.db, "milestone", cur.lastrowid)
             row = self.db.execute("SELECT * FROM milestones WHERE id = ?", (cur.lastrowid,)).fetchone()
         return dict(row), True
 

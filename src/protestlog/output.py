@@ -120,6 +120,12 @@ def write_tuples(env: Env, rows: Iterable[tuple], columns: list[str], fmt: str):
     writer.writerows(rows)
 
 
+def markdown_cell(value) -> str:
+    """A table cell: backslashes escaped first (a trailing \\ would escape the cell's closing |), then
+    pipes; line breaks become spaces."""
+    return " ".join(cell(value).replace("\\", "\\\\").replace("|", "\\|").splitlines())
+
+
 def write_json(env: Env, data):
     json.dump(data, env.stdout, ensure_ascii=False, indent=2)
     env.stdout.write("\n")
@@ -160,8 +166,7 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
         out.write("| " + " | ".join(columns) + " |\n")
         out.write("|" + "|".join("---:" if c in numeric else "---" for c in columns) + "|\n")
         for row in rows:
-            out.write("| " + " | ".join(cell(row.get(c)).replace("|", "\\|").replace("\n", " ")
-                                        for c in columns) + " |\n")
+            out.write("| " + " | ".join(markdown_cell(row.get(c)) for c in columns) + " |\n")
         if caption:
             out.write(f"\n{caption}\n")
     else:
@@ -170,29 +175,120 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
         render(env, rows, columns, title=title, caption=caption, numeric=numeric, drop=drop, wrap=wrap)
 
 
-def write_file(path: str, content) -> None:
+TEMP_MARK = ".protestlog-tmp-"
+
+
+def check_output_path(path: str):
+    """Refuse, before any work, an --output that is a folder, a FIFO or a device: one line, exit 1."""
+    import stat
+
+    from protestlog.errors import FieldError
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FieldError("output", path, f"cannot write there: {exc.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise FieldError("output", path, "is a folder; give a file name")
+    if not stat.S_ISREG(mode):
+        raise FieldError("output", path, "is a FIFO, socket or device, not a regular file")
+
+
+def write_file(path: str, content, *, private: bool = False) -> None:
     """Write next to the target and rename, so a killed run never leaves half an image or report.
 
     `content` is text, bytes, or an iterable of text chunks (a report streamed from the ledger).
+    `private` (output that holds notes, which may name victims): readable by the owner only, like
+    the ledger. The temporary file is named `.NAME.protestlog-tmp-PID`, so the next run removes
+    those a killed run left behind.
     """
-    import tempfile
     from pathlib import Path
 
     from protestlog.errors import FieldError
 
+    check_output_path(path)
     target = Path(path)
     chunks = [content] if isinstance(content, (str, bytes)) else content
+    _remove_stale(target)
+    tmp = target.parent / f".{target.name}{TEMP_MARK}{os.getpid()}"
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
         raise FieldError("output", path, f"cannot write there: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
                 f.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o600 if private else 0o644)
         os.replace(tmp, target)
+    except OSError as exc:
+        _unlink(tmp)
+        raise FieldError("output", path, f"cannot write there: {exc.strerror}") from None
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _unlink(tmp)
         raise
+
+
+class atomic_output:
+    """`with atomic_output(path) as stream:` text written to a temporary file beside `path` and
+    renamed onto it at the end, as `write_file` does; on an error the old file stays."""
+
+    def __init__(self, path: str, *, private: bool = False):
+        from pathlib import Path
+
+        check_output_path(path)
+        self.path, self.target, self.private = path, Path(path), private
+
+    def __enter__(self):
+        from protestlog.errors import FieldError
+
+        _remove_stale(self.target)
+        self.tmp = self.target.parent / f".{self.target.name}{TEMP_MARK}{os.getpid()}"
+        try:
+            fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:
+            raise FieldError("output", self.path, f"cannot write there: {exc.strerror}") from None
+        self.stream = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        return self.stream
+
+    def __exit__(self, kind, exc, tb):
+        from protestlog.errors import FieldError
+
+        try:
+            self.stream.close()
+            if kind is None:
+                os.chmod(self.tmp, 0o600 if self.private else 0o644)
+                os.replace(self.tmp, self.target)
+        except OSError as error:
+            _unlink(self.tmp)
+            raise FieldError("output", self.path, f"cannot write there: {error.strerror}") from None
+        finally:
+            if kind is not None:
+                _unlink(self.tmp)
+        return False
+
+
+def _remove_stale(target) -> None:
+    for stale in target.parent.glob(f".{target.name}{TEMP_MARK}*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            _unlink(stale)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _unlink(path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -24,8 +24,9 @@ INCIDENT_COLUMNS = ["id", "date", "region", "place", "killed", "group", "circums
 
 
 def build(ledger, filters, *, since, until, by: str = "week", as_of: str | None = None,
-          window: int | None = None, title: str | None = None) -> dict:
-    """Everything the report shows, computed from one verified ledger state."""
+          window: int | None = None, title: str | None = None, redact: bool = False) -> dict:
+    """Everything the report shows, computed from one verified ledger state. `redact` leaves out
+    what `export --redact` leaves out (notes, which may name victims, reasons, who recorded)."""
     checked = verify(ledger)
     if not checked["ok"]:
         problem = checked["problems"][0]["message"]
@@ -39,6 +40,9 @@ def build(ledger, filters, *, since, until, by: str = "week", as_of: str | None 
         raise LedgerError(f"nothing was recorded yet as of {as_of}; there is nothing to report")
     # Read lazily while the ledger is open, so memory does not grow with the incident table.
     incidents = reports.register(ledger, filters, as_of=as_of)
+    if redact:
+        incidents = ({k: v for k, v in rec.items() if k not in ("note", "reason", "recorded_by")}
+                     for rec in incidents)
     milestones = ledger.milestones(as_of)
     timeline = charts.timeline(s, milestones, metric="killed")
     r = s["range"]
@@ -49,10 +53,10 @@ def build(ledger, filters, *, since, until, by: str = "week", as_of: str | None 
             "timeline": timeline, "regions": region_rows(s), "incidents": incidents, "as_of": as_of,
             "memorial": memorial,
             "head_hash": s["ledger"]["head_hash"], "entries": s["ledger"]["entries"],
-            "reproduce": reproduce_command(filters, s, as_of, window)}
+            "reproduce": reproduce_command(filters, s, as_of, window, redact), "redacted": redact}
 
 
-def reproduce_command(filters, s: dict, as_of: str, window: int | None) -> str:
+def reproduce_command(filters, s: dict, as_of: str, window: int | None, redact: bool = False) -> str:
     r = s["range"]
     parts = ["protestlog report", f"--since {r['since']}", f"--until {r['until']}", f"--by {r['by']}"]
     for option, value in (("--region", filters.region), ("--min-confidence", filters.min_confidence),
@@ -60,6 +64,8 @@ def reproduce_command(filters, s: dict, as_of: str, window: int | None) -> str:
         if value:
             parts.append(f"{option} '{value}'")
     parts.append(f"--as-of {as_of}")
+    if redact:
+        parts.append("--redact")
     return " ".join(parts)
 
 
@@ -208,10 +214,11 @@ def to_html(report: dict):
                         "Ranked by deaths. Blank: no record in the region gives the figure (unknown, not zero)."))
     parts.append(f"<h2>Incidents ({s['totals']['records']})</h2>")
     yield "\n".join(parts) + "\n"
-    yield from _table_chunks(INCIDENT_COLUMNS + ["note"], (
+    notes = not report.get("redacted")
+    yield from _table_chunks(INCIDENT_COLUMNS + (["note"] if notes else []), (
         [_e(rec["id"]), _e(date_text(rec)), _e(rec["region"]), _e(rec["place"]), _e(killed_text(rec)),
          _e(rec["group"]), _e(rec["circumstance"]), _e(rec["confidence"]),
-         "<br>".join(_link(src) for src in rec["sources"]) or "<em>no source</em>", _e(rec["note"])]
+         "<br>".join(_link(src) for src in rec["sources"]) or "<em>no source</em>"] + ([_e(rec["note"])] if notes else [])
         for rec in report["incidents"]), {"id", "killed"})
     from protestlog import memorial
 
@@ -229,7 +236,13 @@ def _md_text(value) -> str:
 
 
 def _md_link(source: dict) -> str:
-    return source_link(source, _md_text, lambda name, url: f"[{name}](<{url}>)")
+    # In a table cell a | ends the cell even inside a link, and a trailing \ escapes what follows:
+    # percent-encode both (the URL means the same).
+    return source_link(source, _md_text, lambda name, url: f"[{name}](<{_md_url(url)}>)")
+
+
+def _md_url(url: str) -> str:
+    return url.replace("\\", "%5C").replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
 
 
 def _md_table_chunks(columns: list[str], rows, numeric=frozenset()):

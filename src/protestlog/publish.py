@@ -24,6 +24,7 @@ REDACT = {
     "entries": {"note": None, "reason": None, "recorded_by": "'redacted'", "fingerprint": None},
     "milestones": {"recorded_by": "'redacted'"},
     "imports": {"recorded_by": "'redacted'", "file": "'redacted'"},
+    "settings": {"recorded_by": "'redacted'"},
     "search_text": {"note": None, "victims": None},
     "victim_entries": {"name": "CASE WHEN name IS NULL THEN NULL ELSE 'victim ' || victim_id END",
                        "other_names": "'[]'", "description": "CASE WHEN description IS NULL THEN NULL ELSE "
@@ -122,6 +123,9 @@ def publish(ledger, out_dir: str, *, redact: bool = False, title: str | None = N
         raise FieldError("datasette", out_dir, "is a file, not a folder") from None
     except OSError as exc:
         raise FieldError("datasette", out_dir, f"cannot create the folder: {exc.strerror}") from None
+    if (folder / DB_NAME).resolve() == Path(ledger.path).resolve():
+        raise FieldError("datasette", out_dir, f"holds the ledger itself as {DB_NAME}; publishing there would "
+                                               f"replace it (choose another folder)")
     as_of = ledger.state_time()
     info = {"head_hash": checked["head_hash"], "entries": checked["entries"], "as_of": as_of, "redacted": redact}
     target = folder / DB_NAME

@@ -38,7 +38,32 @@ FIELDS = (
 LATER_FIELDS = ("responsible",)
 REQUIRED = ("date", "region", "killed")
 DEFAULTS = {"date_precision": "day", "group": "unknown", "cause": "unknown", "confidence": "unverified"}
-INTEGER = re.compile(r"^\d+$")
+INTEGER = re.compile(r"^[0-9]+$")  # ASCII digits only: '٣' is not quietly stored as 3
+# Every character str.splitlines() breaks at: a single-line field holds none of them.
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+MAX_JSON_DIGITS = 30
+
+
+def strict_json(text: str, field: str = "json"):
+    """JSON as SQLite's JSON functions read it: a repeated key is refused (Python would keep the
+    last, SQLite reads the first), and so are numbers of more than 30 digits and deep nesting."""
+    def pairs(items):
+        seen = set()
+        for key, _ in items:
+            if key in seen:
+                raise FieldError(field, key, "this key appears twice in one object")
+            seen.add(key)
+        return dict(items)
+
+    def number(digits: str):
+        if len(digits.lstrip("-")) > MAX_JSON_DIGITS:
+            raise FieldError(field, digits, f"is a number of more than {MAX_JSON_DIGITS} digits")
+        return int(digits)
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_int=number)
+    except RecursionError:
+        raise FieldError(field, text, "is nested too deeply") from None
 
 
 def blank(value) -> bool:
@@ -63,6 +88,8 @@ def parse_count(field: str, value) -> int | None:
             raise FieldError(field, value, "must not be negative")
         if not INTEGER.match(text):
             raise FieldError(field, value, "must be a whole number")
+        if len(text.lstrip("0")) > len(str(MAX_COUNT)):
+            raise FieldError(field, value, f"is too large (limit {MAX_COUNT})")
         number = int(text)
     if number < 0:
         raise FieldError(field, value, "must not be negative")
@@ -82,8 +109,10 @@ def parse_text(field: str, value, *, multiline: bool = False) -> str | None:
     text = value.strip()
     if "\x00" in text:
         raise FieldError(field, value, "contains a NUL byte")
-    if not multiline and ("\n" in text or "\r" in text):
-        raise FieldError(field, value, "must be a single line")
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        raise FieldError(field, value, "is not valid Unicode text (a lone surrogate, or bytes that are not UTF-8)")
+    if not multiline and not LINE_BREAKS.isdisjoint(text):
+        raise FieldError(field, value, "must be a single line (no line or paragraph separator)")
     if len(text) > LIMITS.get(field, 200):
         raise FieldError(field, value, f"is longer than {LIMITS.get(field, 200)} characters")
     return text
@@ -113,7 +142,7 @@ def parse_sources(value, *, today: dt.date) -> list[dict]:
         return []
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = strict_json(value, "sources")
         except ValueError:
             raise FieldError("sources", value, "must be a JSON list of {name, url, accessed}") from None
     if not isinstance(value, list):

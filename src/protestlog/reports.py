@@ -207,7 +207,7 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     units = comparison.units_from(scanned) + shifted_units if in_range else []
     milestones = [comparison.compare(m, since=since, until=until, window=window, units=units,
                                      min_confidence=filters.min_confidence) for m in in_range]
-    head = ledger.head()
+    last = ledger.last_entry()
     extra = {}
     if sensitivity:
         extra["sensitivity"] = [row for m in in_range for row in comparison.sensitivity(
@@ -215,8 +215,8 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     return {
         "range": {"since": since.isoformat(), "until": until.isoformat(), "inclusive": True, "by": by},
         "as_of": as_of,
-        "ledger": {"entries": cut if cut is not None else (head["seq"] if head else 0),
-                   "head_hash": _hash_at(ledger, cut)},
+        "ledger": {"entries": cut if cut is not None else (last["seq"] if last else 0),
+                   "head_hash": ledger.head_at(as_of)},
         "totals": totals,
         "by_group": split("grp"),
         "by_circumstance": split("circumstance"),
@@ -267,12 +267,6 @@ def _scan(ledger: Ledger, base: str, params: list, filters: Filters) -> list[dic
     sql = (f"SELECT {_SCAN_SELECT} FROM (SELECT * FROM ({base}){where}) AS r LEFT JOIN json_each(r.sources) AS s "
            f'GROUP BY date, end_date, region, "group", circumstance, responsible, confidence')
     return [dict(row) for row in ledger.db.execute(sql, params + fparams)]
-
-
-def _hash_at(ledger: Ledger, cut: int | None) -> str | None:
-    sql = "SELECT hash FROM entries" + (" WHERE seq <= ?" if cut is not None else "") + " ORDER BY seq DESC LIMIT 1"
-    row = ledger.db.execute(sql, [cut] if cut is not None else []).fetchone()
-    return row[0] if row else None
 
 
 def _series(daily: dict, since: dt.date, until: dt.date, by: str):

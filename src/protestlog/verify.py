@@ -1,55 +1,223 @@
 """Checking that the ledger is what it says it is.
 
-`verify` recomputes every entry's hash along the chain and runs SQLite's own integrity
-check. It proves the file is internally consistent and, with `expect`, that it still
-contains a state published earlier. It cannot prove that nobody rebuilt the whole chain
-after editing it (anyone who can write the file can), which is why published head
-hashes matter: a rebuilt chain no longer passes through them.
+`verify` walks the one chain (chain.py) in order and recomputes every hash from the row it
+references, read as SQLite reads it; it fails on a chained row that is missing or changed,
+on a row of any chained table that is not in the chain, and on SQLite's integrity check.
+It proves the file is internally consistent and, with `expect`, that it still contains a
+state published earlier. It cannot prove that nobody rebuilt the whole chain after editing
+it (anyone who can write the file can), which is why published head hashes matter: a
+rebuilt chain no longer passes through them.
 """
 
+import datetime as dt
+import json
+import re
 import sqlite3
 
-from protestlog.ledger import GENESIS, Ledger, entry_hash, row_to_entry
+from protestlog import chain
+from protestlog.chain import GENESIS
+from protestlog.errors import LedgerError
+from protestlog.ledger import Ledger
+
+
+STORED_INSTANT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$")
+CLOCK_SKEW = dt.timedelta(minutes=10)  # another recorder's clock may run a little ahead of ours
+INTEGER_COLUMNS = {"seq", "record_id", "revision", "killed", "killed_low", "killed_high", "injured", "injured_low",
+                   "injured_high", "detained", "minors", "batch_id"}
 
 
 def verify(ledger: Ledger, *, expect: str | None = None) -> dict:
+    """{ok, entries, head_hash, problems[{seq, pos, kind, ref, message}], expect, expect_found_at, ...}."""
     result = {"ok": True, "entries": 0, "head_hash": None, "problems": [], "expect": expect,
-              "expect_found_at": None}
+              "expect_found_at": None, "expect_found_pos": None, "chain_length": 0,
+              "chained": {kind: 0 for kind in chain.KINDS}, "previous_head": None}
+    db = ledger.db
 
-    def problem(seq, message):
+    def problem(message, *, seq=None, pos=None, kind=None, ref=None):
         result["ok"] = False
-        result["problems"].append({"seq": seq, "message": message})
+        result["problems"].append({"seq": seq, "message": message, "pos": pos, "kind": kind, "ref": ref})
 
     try:
-        integrity = [r[0] for r in ledger.db.execute("PRAGMA integrity_check")]
+        integrity = [r[0] for r in db.execute("PRAGMA integrity_check")]
     except sqlite3.DatabaseError as exc:
         integrity = [str(exc)]
     if integrity != ["ok"]:
-        problem(None, "SQLite integrity check failed: " + "; ".join(integrity[:3]))
+        problem("SQLite integrity check failed: " + "; ".join(integrity[:3]))
 
-    prev, expected_seq = GENESIS, 1
-    revisions: dict[int, int] = {}
-    for row in ledger.db.execute("SELECT * FROM entries ORDER BY seq"):
-        entry = row_to_entry(row)
-        seq = entry["seq"]
-        where = f"entry {seq} (record {entry['record_id']}, revision {entry['revision']})"
-        if seq != expected_seq:
-            problem(seq, f"entries {expected_seq}–{seq - 1} are missing (deleted?) before {where}")
-        elif entry["prev_hash"] != prev:
-            problem(seq, f"{where} does not follow the entry before it (reordered or an entry replaced)")
-        elif entry_hash(entry["prev_hash"], entry) != entry["hash"]:
-            problem(seq, f"{where} does not match its hash (changed after it was written)")
-        elif entry["revision"] != revisions.get(entry["record_id"], 0) + 1:
-            problem(seq, f"{where} breaks the record's revision sequence")
-        if not result["ok"]:
-            break
-        revisions[entry["record_id"]] = entry["revision"]
-        prev, expected_seq = entry["hash"], seq + 1
-        result["entries"] += 1
-        if expect and entry["hash"] == expect:
-            result["expect_found_at"] = seq
-    result["head_hash"] = prev if result["entries"] else None
-    if result["ok"] and expect and result["expect_found_at"] is None:
-        problem(None, f"the chain does not pass through the expected hash {expect} "
-                      f"(the ledger was rebuilt, or the hash belongs to another ledger)")
+    try:
+        _walk(db, result, problem, expect)
+        _unchained(db, problem)
+    except sqlite3.DatabaseError as exc:
+        problem(f"the ledger cannot be read: {exc}")
+    previous = db.execute("SELECT value FROM settings WHERE key = 'previous_head' ORDER BY id LIMIT 1").fetchone()
+    result["previous_head"] = previous[0] if previous else None
+    if result["ok"] and expect and result["expect_found_pos"] is None:
+        problem(f"the chain does not pass through the expected hash {expect} "
+                f"(the ledger was rebuilt, or the hash belongs to another ledger)")
     return result
+
+
+def _walk(db, result, problem, expect):
+    """Follow the chain from the genesis; stop at the first link that does not hold."""
+    prev, expected_pos = GENESIS, 1
+    revisions: dict[int, int] = {}
+    present = chain.tables(db)
+    clock = Clock(db)
+    for link in db.execute("SELECT pos, kind, ref, prev_hash, hash FROM chain ORDER BY pos"):
+        pos, kind, ref = link["pos"], link["kind"], link["ref"]
+        where = f"chain position {pos} ({kind} {ref})"
+        if pos != expected_pos:
+            problem(f"chain positions {expected_pos}–{pos - 1} are missing (deleted?) before {where}", pos=pos)
+            break
+        if link["prev_hash"] != prev:
+            problem(f"{where} does not follow the link before it (reordered or a link replaced)",
+                    pos=pos, kind=kind, ref=ref, seq=ref if kind == "entry" else None)
+            break
+        row = chain.read_row(db, kind, ref) if kind in present else None
+        if row is not None:
+            wrong = canonical_problem(kind, row) or clock.problem(pos, kind, row)
+            if wrong:
+                name = f"entry {ref}" if kind == "entry" else f"{kind} {ref}"
+                problem(f"{name} {wrong}", pos=pos, kind=kind, ref=ref, seq=ref if kind == "entry" else None)
+                break
+        if kind == "entry":
+            if not _entry_holds(row, link, prev, revisions, problem):
+                break
+        else:
+            if row is None:
+                problem(f"{kind} {ref} is chained at position {pos} but missing (deleted?)", pos=pos, kind=kind,
+                        ref=ref)
+                break
+            try:
+                recomputed = chain.row_hash(prev, kind, row)
+            except LedgerError as exc:
+                problem(f"{where}: {exc}", pos=pos, kind=kind, ref=ref)
+                break
+            if recomputed != link["hash"]:
+                problem(f"{kind} {ref} does not match its hash (changed after it was written)", pos=pos, kind=kind,
+                        ref=ref)
+                break
+        prev, expected_pos = link["hash"], pos + 1
+        result["chain_length"] += 1
+        result["chained"][kind] += 1
+        if kind == "entry":
+            result["entries"] += 1
+        if expect and link["hash"] == expect:
+            result["expect_found_pos"] = pos
+            result["expect_found_at"] = ref if kind == "entry" else None
+    if result["ok"]:
+        result["head_hash"] = prev if result["chain_length"] else None
+
+
+def canonical_problem(kind: str, row: dict) -> str | None:
+    """Why a stored row is not in the one form protestlog writes (None: it is). Only that form is
+    hashed and read the same way by Python and by SQLite's JSON functions."""
+    for column, value in row.items():
+        if value is None:
+            continue
+        if isinstance(value, bytes):
+            return f"has a blob in {column} (stored around protestlog; not in canonical form)"
+        if isinstance(value, float):
+            return f"has a real number in {column} (not in canonical form)"
+        integer = column in INTEGER_COLUMNS if kind == "entry" else isinstance(value, int)
+        if integer and not isinstance(value, int):
+            return f"has text in the integer column {column} (not in canonical form)"
+        if not integer and isinstance(value, int):
+            return f"has an integer in the text column {column} (not in canonical form)"
+    stamp = row.get("recorded_at")
+    if not isinstance(stamp, str) or not STORED_INSTANT.match(stamp) or not _instant(stamp):
+        return f"has recorded_at {stamp!r}, not in canonical form (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
+    if kind == "entry":
+        sources = row.get("sources")
+        try:
+            parsed = json.loads(sources, object_pairs_hook=_no_repeated_keys)
+        except (ValueError, TypeError, RecursionError):
+            return "has sources that are not canonical JSON (a repeated key, or not JSON)"
+        if chain.canonical_json(parsed) != sources:
+            return "has sources that are not in canonical JSON form"
+    return None
+
+
+def _no_repeated_keys(pairs):
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("repeated key")
+    return dict(pairs)
+
+
+def _instant(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+class Clock:
+    """Recording time only moves forward along the chain and never lies after the check.
+
+    Before schema 7 only entries were chained; its migration chained the older milestones and
+    batches after them, so up to that anchor (the `previous_head` setting) entries and the
+    other kinds are each in order among themselves; from the anchor on, everything is.
+    """
+
+    def __init__(self, db):
+        row = db.execute("SELECT MIN(c.pos) FROM chain c JOIN settings s ON c.kind = 'setting' AND c.ref = s.id "
+                         "WHERE s.key = 'previous_head'").fetchone()
+        self.anchor = row[0] if row and row[0] else 0
+        self.last = {"entries": "", "others": ""}
+        self.limit = chain.format_instant(dt.datetime.now(dt.timezone.utc) + CLOCK_SKEW)
+
+    def problem(self, pos: int, kind: str, row: dict) -> str | None:
+        stamp = row["recorded_at"]
+        if stamp > self.limit:
+            return f"was recorded at {stamp}, in the future (after the time of this check)"
+        if pos < self.anchor:
+            group = "entries" if kind == "entry" else "others"
+            before = self.last[group]
+        else:
+            group, before = None, max(self.last.values())
+        if stamp < before:
+            return f"was recorded at {stamp}, before {before} earlier in the chain (time goes backwards)"
+        if group:
+            self.last[group] = stamp
+        else:
+            self.last = {"entries": stamp, "others": stamp}
+        return None
+
+
+def _entry_holds(entry, link, prev, revisions, problem) -> bool:
+    from protestlog.ledger import row_to_entry
+
+    seq, pos = link["ref"], link["pos"]
+    if entry is None:
+        problem(f"entry {seq} is missing (deleted?) at chain position {pos}", seq=seq, pos=pos, kind="entry", ref=seq)
+        return False
+    where = f"entry {seq} (record {entry['record_id']}, revision {entry['revision']})"
+    if entry["prev_hash"] != prev:
+        problem(f"{where} does not follow the entry before it (reordered or an entry replaced)", seq=seq, pos=pos,
+                kind="entry", ref=seq)
+        return False
+    try:
+        recomputed = chain.entry_hash(prev, row_to_entry(entry) | {"sources": entry["sources"]})
+    except (ValueError, TypeError):
+        recomputed = None
+    if recomputed != entry["hash"] or entry["hash"] != link["hash"]:
+        problem(f"{where} does not match its hash (changed after it was written)", seq=seq, pos=pos, kind="entry",
+                ref=seq)
+        return False
+    if entry["revision"] != revisions.get(entry["record_id"], 0) + 1:
+        problem(f"{where} breaks the record's revision sequence", seq=seq, pos=pos, kind="entry", ref=seq)
+        return False
+    revisions[entry["record_id"]] = entry["revision"]
+    return True
+
+
+def _unchained(db, problem):
+    """A row of a chained table that is not in the chain was added around protestlog (e.g. with sqlite3)."""
+    for kind, (table, key) in chain.tables(db).items():
+        rows = db.execute(f'SELECT t."{key}" FROM "{table}" t WHERE NOT EXISTS (SELECT 1 FROM chain c '
+                          f'WHERE c.kind = ? AND c.ref = t."{key}") ORDER BY t."{key}" LIMIT 3', (kind,)).fetchall()
+        for (ref,) in rows:
+            name = "entry" if kind == "entry" else kind
+            problem(f"{name} {ref} is not in the hash chain (added around protestlog?)", kind=kind, ref=ref,
+                    seq=ref if kind == "entry" else None)

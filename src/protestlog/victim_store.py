@@ -53,11 +53,10 @@ def _chain(db, seq: int) -> None:
 
 
 def _stamp(db) -> str:
-    """Recording times never go backwards along the ledger, across incidents and victims alike."""
-    last = db.execute("SELECT MAX(t) FROM (SELECT MAX(recorded_at) AS t FROM entries "
-                      "UNION ALL SELECT MAX(recorded_at) FROM victim_entries)").fetchone()[0]
-    now = dates.utcnow()
-    return max(now, last) if last else now
+    """Recording times never go backwards along the ledger, across every chained kind (chain.now)."""
+    from protestlog import chain
+
+    return chain.now(db)
 
 
 class VictimAppender:

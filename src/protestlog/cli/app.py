@@ -51,7 +51,11 @@ class LedgerGroup(TyperGroup):
             sqlite3 = sys.modules.get("sqlite3")  # not imported at start-up: --help never needs it
             if sqlite3 and isinstance(exc, sqlite3.DatabaseError):
                 fail(f"ledger error: {exc}", ExitStatus.ERROR)
-            raise
+            if isinstance(exc, UnicodeError):  # bytes in an argument that are not UTF-8 (lone surrogates)
+                fail("an argument is not valid UTF-8 text", ExitStatus.USAGE)
+            # Never a traceback: one line, and any write was rolled back (writing() rolls back on errors).
+            fail(f"internal error ({type(exc).__name__}: {exc}); nothing was written; please report this",
+                 ExitStatus.ERROR)
         sys.exit(code or 0)
 
 
@@ -170,12 +174,24 @@ class Settings:
         self.db, self.lock_timeout, self.env = db, lock_timeout, env
 
 
+MAX_LOCK_TIMEOUT = 86_400  # a day: SQLite takes milliseconds as a C int
+
+
+def _finite(name: str, value: float) -> float:
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds", param_hint=name)
+    return value
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
     db: str = typer.Option("protestlog.db", "--db", envvar="PROTESTLOG_DB", metavar="PATH",
                            help="Ledger file (else $PROTESTLOG_DB, else ./protestlog.db). Created on first write."),
-    lock_timeout: float = typer.Option(10.0, "--lock-timeout", min=0, metavar="SECONDS",
+    lock_timeout: float = typer.Option(10.0, "--lock-timeout", min=0, max=MAX_LOCK_TIMEOUT, metavar="SECONDS",
+                                       callback=lambda v: _finite("--lock-timeout", v),
                                        help="How long a write waits for another writer before giving up."),
 ):
     ctx.obj = Settings(db=db, lock_timeout=lock_timeout, env=Env.detect())
@@ -185,11 +201,12 @@ def settings(ctx: typer.Context) -> Settings:
     return ctx.find_root().obj
 
 
-def open_ledger(ctx: typer.Context, *, create: bool = False):
+def open_ledger(ctx: typer.Context, *, create: bool = False, aside: bool = False):
+    """The ledger at --db, as a context manager that reads one snapshot (see Ledger.__enter__)."""
     from protestlog.ledger import Ledger
 
     s = settings(ctx)
-    return Ledger(s.db, create=create, lock_timeout=s.lock_timeout)
+    return Ledger(s.db, create=create, lock_timeout=s.lock_timeout, aside=aside)
 
 
 class Format(str, Enum):
@@ -216,10 +233,28 @@ def chosen_format(fmt: Enum, as_json: bool) -> str:
     return "json" if as_json else fmt.value
 
 
-def day_option(value: Optional[str], field: str):
+def day_option(value: Optional[str], field: str, today):
+    """A --since/--until day. Years 1000-9998: a period (week, month) must still end in a real year."""
     if value is None:
         return None
-    return dates.parse_day(value, field, today=dates.today(), allow_future=True)
+    day = dates.parse_day(value, field, today=today, allow_future=True)
+    if not 1000 <= day.year <= 9998:
+        raise FieldError(field, value, "must be between the years 1000 and 9998")
+    return day
+
+
+def ledger_today(ctx: typer.Context):
+    """Today in the time zone of the ledger at --db, or in the zone a new ledger would get (for
+    checking a record before the ledger file is created)."""
+    import os
+
+    path = settings(ctx).db
+    if os.path.exists(path) and os.path.getsize(path) > 0:
+        with open_ledger(ctx) as ledger:
+            return ledger.today()
+    from protestlog.timezones import default_zone
+
+    return dates.today(default_zone())
 
 
 
@@ -234,13 +269,14 @@ def parse_as_of(value):
 
 
 
-def make_filters(since, until, region, group, circumstance, min_confidence=None):
+def make_filters(since, until, region, group, circumstance, min_confidence=None, *, today):
+    """Filters from the command's options; `today` is the ledger's (`ledger.today()`)."""
     from protestlog import vocab
     from protestlog.regions import canonical_region
     from protestlog.reports import Filters
 
     return Filters(
-        since=day_option(since, "since"), until=day_option(until, "until"),
+        since=day_option(since, "since", today), until=day_option(until, "until", today),
         region=canonical_region(region) if region else None,
         group=vocab.choose("group", group, vocab.GROUPS) if group else None,
         circumstance=(vocab.choose("circumstance", circumstance, vocab.CIRCUMSTANCES, vocab.CIRCUMSTANCE_ALIASES)
@@ -272,7 +308,7 @@ def resolve_range(ledger, filters, *, until_last_record: bool = False):
     """--since defaults to the first record, --until to today (or, for a report, the last record's
     day, so its timeline ends where the data does); both are included."""
     start = filters.since or earliest(ledger)
-    end = filters.until or (max(start, last_record_day(ledger)) if until_last_record else dates.today())
+    end = filters.until or (max(start, last_record_day(ledger)) if until_last_record else ledger.today())
     if end < start:
         raise FieldError("until", end.isoformat(), f"is before since ({start.isoformat()})")
     return start, end
@@ -291,4 +327,4 @@ def earliest(ledger):
 
     base, params = ledger.current_sql(None)
     row = ledger.db.execute(f"SELECT MIN(date) FROM ({base})", params).fetchone()
-    return dt.date.fromisoformat(row[0]) if row[0] else dates.today()
+    return dt.date.fromisoformat(row[0]) if row[0] else ledger.today()

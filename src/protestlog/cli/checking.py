@@ -41,15 +41,34 @@ def verify_cmd(
     elif fmt_name != "table":
         write_rows(env, result["problems"], ["seq", "message"], fmt_name, title="Verification problems")
     elif result["ok"]:
-        through = f", passes through {expect[:12]}… at entry {result['expect_found_at']}" if expect else ""
-        print(f"OK {plural(result['entries'], 'entry')}, head {result['head_hash'] or '(none: empty ledger)'}"
-              f"{through}", file=env.stdout)
+        # stdout keeps its one-line shape (scripts take the head as the last word); the rest is for people.
+        print(verified_line(result, expect), file=env.stdout)
+        env.say(coverage_line(result))
+        if result["previous_head"]:
+            env.say(f"re-anchored once when the chain came to cover milestones, import batches and settings "
+                    f"(schema 7); the head before was {result['previous_head']}, which the chain still passes "
+                    f"through")
     else:
         for p in result["problems"]:
             env.say(f"protestlog: verify: {p['message']}")
     if not result["ok"]:
         raise typer.Exit(ExitStatus.ERROR)
 
+
+
+def verified_line(result: dict, expect: str | None) -> str:
+    through = ""
+    if expect:
+        at = (f"entry {result['expect_found_at']}" if result["expect_found_at"] is not None
+              else f"chain position {result['expect_found_pos']}")
+        through = f", passes through {expect[:12]}… at {at}"
+    return f"OK {plural(result['entries'], 'entry')}, head {result['head_hash'] or '(none: empty ledger)'}{through}"
+
+
+def coverage_line(result: dict) -> str:
+    c = result["chained"]
+    return (f"the head also covers {c['milestone']} milestones, {c['batch']} import batches and {c['setting']} "
+            f"settings" + (f" and {c['victim']} victim entries" if c.get("victim") else ""))
 
 
 @app.command()
@@ -141,3 +160,20 @@ def check(
         write_rows(env, result["problems"], ["rule", "record", "message"], fmt_name)
     if not result["ok"]:
         raise typer.Exit(ExitStatus.ERROR)
+
+
+@app.command("settings")
+def settings_cmd(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: JsonShort = False):
+    """The ledger's settings, covered by its head hash: its time zone (which day is "today",
+    what is in the future, what 'yesterday' means), chosen when the ledger was created from
+    $PROTESTLOG_TZ, else the machine's zone. Every value ever set is listed, oldest first."""
+    with open_ledger(ctx) as ledger:
+        rows = ledger.settings()
+        zone = ledger.time_zone
+        today = ledger.today().isoformat()
+    env, fmt_name = settings(ctx).env, chosen_format(fmt, as_json)
+    if fmt_name == "json":
+        write_json(env, {"time_zone": zone, "today": today, "settings": rows})
+    else:
+        write_rows(env, rows, ["id", "key", "value", "recorded_at", "recorded_by"], fmt_name,
+                   title=f"Settings (time zone {zone}; today there is {today})", numeric={"id"})

@@ -44,9 +44,9 @@ def search(
     """
     from protestlog.search import search as run_search
 
-    filters = make_filters(since, until, region, group, circumstance, min_confidence)
     fmt_name = chosen_format(fmt, as_json)
     with open_ledger(ctx) as ledger:
+        filters = make_filters(since, until, region, group, circumstance, min_confidence, today=ledger.today())
         rows = run_search(ledger, text, filters, as_of=parse_as_of(as_of), limit=limit)
     env = settings(ctx).env
     if fmt_name in ("table", "markdown"):

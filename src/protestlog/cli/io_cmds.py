@@ -5,13 +5,12 @@ from typing import Optional
 
 import typer
 
-from protestlog import dates
 from protestlog.errors import LedgerError, UsageProblem
 from protestlog.output import Env, plural, write_json, write_rows
 
 from protestlog.cli.app import (
-    Format, FormatOpt, JsonShort, LedgerGroup, app, chosen_format, make_filters, open_ledger, parse_as_of,
-    settings,
+    Format, FormatOpt, JsonShort, LedgerGroup, app, chosen_format, ledger_today, make_filters, open_ledger,
+    parse_as_of, settings,
 )
 from protestlog.cli.reading import LIST_COLUMNS
 from protestlog.cli.options import AsOfOpt, ByOpt, ReasonOpt
@@ -72,7 +71,7 @@ def import_(
     if source_format is not None:
         from protestlog import interop
 
-        reader = interop.reader(source_format.value, today=dates.today(), country=country,
+        reader = interop.reader(source_format.value, today=ledger_today(ctx), country=country,
                                 delimiter=interop.delimiter_for(file, fmt_name))
         fmt_name = source_format.value
     if file != "-" and source_format is None:  # a victim list (external_id, name, ...): 'victim import'
@@ -85,10 +84,10 @@ def import_(
 
             return run_victim_import(ctx, file, victim_fmt, dry_run, by, as_json)
     env = settings(ctx).env
-    with open_ledger(ctx, create=True) as ledger, import_progress(env) as progress:
-        before = ledger.head()
+    with open_ledger(ctx, create=True, aside=True) as ledger, import_progress(env) as progress:
+        before = ledger.last_entry()
         try:
-            result = import_file(ledger, file, fmt=fmt_name, today=dates.today(), by=by,
+            result = import_file(ledger, file, fmt=fmt_name, today=ledger.today(), by=by,
                                  dry_run=dry_run, progress=progress, reader=reader)
         except ImportRejected as exc:
             if as_json:
@@ -286,6 +285,9 @@ def export(
     redact: bool = typer.Option(False, "--redact", help="Leave out notes (which may name victims), reasons "
                                                         "and who recorded: for publication."),
     raw: bool = typer.Option(False, "--raw", help="Do not neutralise spreadsheet formulas in CSV/TSV cells."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write to FILE (atomically: a killed run leaves the old file) "
+                                              "instead of standard output. Private (0600) unless --redact."),
     to: Optional[Interop] = typer.Option(None, "--to", help="Write ACLED's or UCDP GED's own columns "
                                                             "(current records; see the README for what is lost)."),
 ):
@@ -303,22 +305,34 @@ def export(
     from protestlog.export import export_columns, export_rows, spreadsheet_safe
 
     fmt_name = "json" if as_json else fmt.value
-    filters = make_filters(since, until, None, None, None)
+    if output and to is not None:
+        raise UsageProblem("--output goes with the ledger's own export, not with --to (redirect standard output)")
     if to is not None:
         if include_history:
             raise UsageProblem("--include-history cannot go with --to: ACLED and UCDP files hold current events")
         from protestlog import interop
 
         with open_ledger(ctx) as ledger:
+            filters = make_filters(since, until, None, None, None, today=ledger.today())
             rows = interop.export_rows(to.value, ledger, filters, as_of=parse_as_of(as_of), redact=redact)
-            if fmt_name in ("csv", "tsv") and not raw:
-                rows = spreadsheet_safe(rows)
+            if fmt_name in ("csv", "tsv"):
+                rows = spreadsheet_safe(rows, formulas=not raw)
             write_rows(settings(ctx).env, rows, interop.columns(to.value), fmt_name)
         return
+    from contextlib import nullcontext
+
+    from protestlog.output import atomic_output
+
+    env = settings(ctx).env
+    target = atomic_output(output, private=not redact) if output else nullcontext(None)
     with open_ledger(ctx) as ledger:
+        filters = make_filters(since, until, None, None, None, today=ledger.today())
         rows = export_rows(ledger, filters, as_of=parse_as_of(as_of), include_history=include_history,
                            redact=redact)
-        if fmt_name in ("csv", "tsv") and not raw:
-            rows = spreadsheet_safe(rows)
-        write_rows(settings(ctx).env, rows, export_columns(include_history=include_history, redact=redact),
-                   fmt_name)
+        if fmt_name in ("csv", "tsv"):
+            rows = spreadsheet_safe(rows, formulas=not raw)
+        with target as stream:
+            write_rows(Env(stdout=stream) if stream else env, rows,
+                       export_columns(include_history=include_history, redact=redact), fmt_name)
+    if output:
+        env.say(f"wrote {output}")

@@ -7,7 +7,7 @@ from protestlog.errors import FieldError
 from protestlog.output import write_json, write_rows
 
 from protestlog.cli.app import (
-    Format, FormatOpt, JsonShort, chosen_format, milestone_app, open_ledger, parse_as_of, settings,
+    Format, FormatOpt, JsonShort, chosen_format, ledger_today, milestone_app, open_ledger, parse_as_of, settings,
 )
 from protestlog.cli.options import AsOfOpt, ByOpt, JsonFlag
 
@@ -30,7 +30,7 @@ def milestone_add(
     """
     from protestlog.records import parse_text
 
-    day = dates.parse_day(date, "date", today=dates.today(), allow_future=True).isoformat()
+    day = dates.parse_day(date, "date", today=ledger_today(ctx), allow_future=True).isoformat()
     text = parse_text("label", label)
     if not text:
         raise FieldError("label", label, "is required")

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from protestlog.output import plural, write_file, write_json, write_rows, write_tuples
+from protestlog.output import check_output_path, plural, write_file, write_json, write_rows, write_tuples
 
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, Period, app, bounds_text, chosen_format, make_filters, open_ledger,
@@ -48,12 +48,12 @@ def list_records(
     """
     from protestlog.reports import register
 
-    filters = make_filters(since, until, region, group, circumstance, min_confidence)
-    filters.unsourced = unsourced
     fmt_name = chosen_format(fmt, as_json)
     env = settings(ctx).env
     as_of = parse_as_of(as_of)
     with open_ledger(ctx) as ledger:
+        filters = make_filters(since, until, region, group, circumstance, min_confidence, today=ledger.today())
+        filters.unsourced = unsourced
         rows = register(ledger, filters, as_of=as_of)
         if fmt_name in ("table", "markdown"):
             title = (f"Register {bounds_text(filters)}; running totals from the first row shown"
@@ -88,7 +88,7 @@ def summary(
     until: Optional[str] = typer.Option(None, help="Last day counted (included). Default: today."),
     by: Optional[Period] = typer.Option(None, "--by", help="Series period; weeks start on Monday. Default: "
                                                            "day up to 6 weeks, week up to a year, else month."),
-    window: Optional[int] = typer.Option(None, "--window", min=1, metavar="DAYS",
+    window: Optional[int] = typer.Option(None, "--window", min=1, max=36_500, metavar="DAYS",
                                          help="Days on each side of a milestone. Default: days from --since "
                                               "to the milestone."),
     region: RegionFilterOpt = None,
@@ -118,8 +118,8 @@ def summary(
       protestlog summary --since 2022-12-07 --until 2023-01-10 --by week --json
       protestlog summary --since 2022-12-07 --by-region
     """
-    filters = make_filters(since, until, region, group, circumstance, min_confidence)
     with open_ledger(ctx) as ledger:
+        filters = make_filters(since, until, region, group, circumstance, min_confidence, today=ledger.today())
         result = summarize(ledger, filters, by=by and by.value, window=window, as_of=parse_as_of(as_of),
                            sensitivity=sensitivity and not by_region, count_by=count_by.value)
     from protestlog import views
@@ -168,10 +168,12 @@ def chart(
     """
     from protestlog import charts
 
+    if output:
+        check_output_path(output)
     fmt = charts.image_format(output) if output else None
-    filters = make_filters(since, until, region, None, None, min_confidence)
     as_of = parse_as_of(as_of)
     with open_ledger(ctx) as ledger:
+        filters = make_filters(since, until, region, None, None, min_confidence, today=ledger.today())
         result = summarize(ledger, filters, by=by and by.value, as_of=as_of)
         milestones = ledger.milestones(as_of)
     data = charts.timeline(result, milestones, metric=metric.value, cumulative=cumulative)
@@ -198,7 +200,7 @@ def report(
     until: Optional[str] = typer.Option(None, help="Last incident day reported (included). Default: the last "
                                                    "record's day, so the timeline ends where the data does."),
     by: Period = typer.Option(Period.week, "--by", help="Period of the timeline chart."),
-    window: Optional[int] = typer.Option(None, "--window", min=1, metavar="DAYS",
+    window: Optional[int] = typer.Option(None, "--window", min=1, max=36_500, metavar="DAYS",
                                          help="Days on each side of a milestone (as in summary)."),
     region: RegionFilterOpt = None,
     min_confidence: MinConfidenceOpt = None,
@@ -210,6 +212,8 @@ def report(
                                                help="html (needs 'pip install protestlog[charts]') or markdown. "
                                                     "Default: from the --output extension (.md: markdown), else html."),
     as_of: AsOfOpt = None,
+    redact: bool = typer.Option(False, "--redact", help="Leave out notes (which may name victims), reasons and "
+                                                        "who recorded, as 'export --redact' does: for publication."),
 ):
     """A publishable report: headline totals, before/after each milestone, the timeline, regions,
     and every incident with its sources as links.
@@ -225,17 +229,20 @@ def report(
     """
     from protestlog import publication
 
+    if output:
+        check_output_path(output)
     if fmt is None:
         fmt = ReportFormat.markdown if output and output.lower().endswith((".md", ".markdown")) else ReportFormat.html
-    filters = make_filters(since, until, region, None, None, min_confidence)
     with open_ledger(ctx) as ledger:
+        filters = make_filters(since, until, region, None, None, min_confidence, today=ledger.today())
         start, end = resolve_range(ledger, filters, until_last_record=True)
         built = publication.build(ledger, filters, since=start, until=end, by=by.value, window=window,
-                                  as_of=parse_as_of(as_of), title=title)
+                                  as_of=parse_as_of(as_of), title=title, redact=redact)
         chunks = publication.to_html(built) if fmt is ReportFormat.html else publication.to_markdown(built)
         env = settings(ctx).env
         if output:
-            write_file(output, chunks)  # the incident table streams from the open ledger
+            # The incident table streams from the open ledger; an HTML report holds notes unless redacted.
+            write_file(output, chunks, private=fmt is ReportFormat.html and not redact)
             env.say(f"wrote {output}: {built['summary']['totals']['killed']} killed in "
                     f"{plural(built['summary']['totals']['records'], 'record')}, ledger head {built['head_hash']}")
         else:

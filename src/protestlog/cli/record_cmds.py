@@ -4,12 +4,12 @@ from typing import Annotated
 
 import typer
 
-from protestlog import dates
 from protestlog.errors import LedgerError, UsageProblem
 from protestlog.output import Env, write_json, write_rows
 
 from protestlog.cli.app import (
-    Format, FormatOpt, JsonShort, LedgerGroup, app, chosen_format, open_ledger, parse_as_of, settings,
+    Format, FormatOpt, JsonShort, LedgerGroup, app, chosen_format, ledger_today, open_ledger, parse_as_of,
+    settings,
 )
 from protestlog.cli.options import (
     AsOfOpt, ByOpt, CauseOpt, CircumstanceOpt, ConfidenceOpt, DateOpt, DetainedOpt, EndDateOpt,
@@ -54,7 +54,7 @@ def add(
                         injured, injured_low, injured_high, detained, group, minors, circumstance, cause,
                         confidence, note, external_id)
     raw.update({"source": source, "url": url, "responsible": responsible})
-    env, today = settings(ctx).env, dates.today()
+    env, today = settings(ctx).env, ledger_today(ctx)
     missing = [f for f in prompts.REQUIRED if blank(raw[f])]
     if missing and not env.stdin_tty:
         raise UsageProblem(f"--{missing[0]} is required (no terminal to ask for it)")
@@ -124,7 +124,7 @@ def amend(
         if reason is None or not reason.strip():
             find_record(ledger, record)  # no question about a record that does not exist
         reason = prompts.reason(reason, env, what=f"amending record {record}")
-        entry = amend_record(ledger, record, changes, reason=reason, today=dates.today(), by=by)
+        entry = amend_record(ledger, record, changes, reason=reason, today=ledger.today(), by=by)
     print_entry(env, entry, as_json)
 
 
@@ -321,5 +321,5 @@ def source_add(
 
     with open_ledger(ctx) as ledger:
         entry = add_source(ledger, record, name=name, url=url, accessed=accessed, reason=reason,
-                           today=dates.today(), by=by)
+                           today=ledger.today(), by=by)
     print_entry(settings(ctx).env, entry, as_json)
