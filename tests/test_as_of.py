@@ -47,7 +47,7 @@ def test_as_of_a_date_means_the_end_of_that_day(cli, add, db):
     assert r.json()["totals"]["killed"] == 0
     r = cli("summary", "--since", "2022-12-07", "--until", "2023-01-31", "--json", "--as-of", today_utc.isoformat())
     assert r.json()["totals"]["killed"] == 2
-    assert cli("list", "--as-of", "last tuesday").exit_code == 1
+    assert cli("list", "--as-of", "last tuesday").exit_code == 2  # a usage error (issue 12)
 
 
 def test_milestones_as_of(cli, add, db):

@@ -40,15 +40,18 @@ def build(ledger, filters, *, since, until, by: str = "week", as_of: str | None 
         raise LedgerError(f"nothing was recorded yet as of {as_of}; there is nothing to report")
     # Read lazily while the ledger is open, so memory does not grow with the incident table.
     incidents = reports.register(ledger, filters, as_of=as_of)
-    if redact:
-        incidents = ({k: v for k, v in rec.items() if k not in ("note", "reason", "recorded_by")}
-                     for rec in incidents)
+    if redact:  # as export --redact: no notes, reasons or recorders; victims' names scrubbed everywhere
+        from protestlog.redaction import Redactor
+
+        redactor = Redactor.from_ledger(ledger)
+        incidents = ({k: redactor.scrub_sources(v) if k == "sources" else redactor.scrub(v)
+                      for k, v in rec.items() if k not in ("note", "reason", "recorded_by")} for rec in incidents)
     milestones = ledger.milestones(as_of)
     timeline = charts.timeline(s, milestones, metric="killed")
     r = s["range"]
     from protestlog.memorial import memorial_rows
 
-    memorial = memorial_rows(ledger, filters, since=since, until=until, as_of=as_of)
+    memorial = [] if redact else memorial_rows(ledger, filters, since=since, until=until, as_of=as_of)
     return {"title": title or f"Casualty report, {r['since']} to {r['until']}", "summary": s,
             "timeline": timeline, "regions": region_rows(s), "incidents": incidents, "as_of": as_of,
             "memorial": memorial,

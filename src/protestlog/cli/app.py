@@ -319,7 +319,7 @@ def last_record_day(ledger):
 
     base, params = ledger.current_sql(None)
     row = ledger.db.execute(f"SELECT MAX(COALESCE(end_date, date)) FROM ({base})", params).fetchone()
-    return min(dt.date.fromisoformat(row[0]), dates.today()) if row[0] else dates.today()
+    return min(dt.date.fromisoformat(row[0]), ledger.today()) if row[0] else ledger.today()
 
 
 def earliest(ledger):

@@ -166,7 +166,13 @@ def check(
 def settings_cmd(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: JsonShort = False):
     """The ledger's settings, covered by its head hash: its time zone (which day is "today",
     what is in the future, what 'yesterday' means), chosen when the ledger was created from
-    $PROTESTLOG_TZ, else the machine's zone. Every value ever set is listed, oldest first."""
+    $PROTESTLOG_TZ, else the machine's zone. Every value ever set is listed, oldest first.
+
+    \b
+    Examples:
+      protestlog settings
+      protestlog settings --json
+    """
     with open_ledger(ctx) as ledger:
         rows = ledger.settings()
         zone = ledger.time_zone

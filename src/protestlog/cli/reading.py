@@ -88,7 +88,7 @@ def summary(
     until: Optional[str] = typer.Option(None, help="Last day counted (included). Default: today."),
     by: Optional[Period] = typer.Option(None, "--by", help="Series period; weeks start on Monday. Default: "
                                                            "day up to 6 weeks, week up to a year, else month."),
-    window: Optional[int] = typer.Option(None, "--window", min=1, max=36_500, metavar="DAYS",
+    window: Optional[int] = typer.Option(None, "--window", min=1, metavar="DAYS",
                                          help="Days on each side of a milestone. Default: days from --since "
                                               "to the milestone."),
     region: RegionFilterOpt = None,
@@ -200,7 +200,7 @@ def report(
     until: Optional[str] = typer.Option(None, help="Last incident day reported (included). Default: the last "
                                                    "record's day, so the timeline ends where the data does."),
     by: Period = typer.Option(Period.week, "--by", help="Period of the timeline chart."),
-    window: Optional[int] = typer.Option(None, "--window", min=1, max=36_500, metavar="DAYS",
+    window: Optional[int] = typer.Option(None, "--window", min=1, metavar="DAYS",
                                          help="Days on each side of a milestone (as in summary)."),
     region: RegionFilterOpt = None,
     min_confidence: MinConfidenceOpt = None,

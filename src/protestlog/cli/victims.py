@@ -5,7 +5,6 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from protestlog import dates
 from protestlog.errors import FieldError, LedgerError
 from protestlog.output import Env, write_json, write_rows
 
@@ -89,7 +88,7 @@ def victim_add(
                         cause, role, direct, responsible, unit, confidence, note, incident, external_id)
     raw["sources"] = paired_sources(source, url)
     with open_ledger(ctx, create=True) as ledger:
-        entry = add_victim(ledger, raw, today=dates.today(), by=by)
+        entry = add_victim(ledger, raw, today=ledger.today(), by=by)
     print_victim(settings(ctx).env, entry, as_json)
 
 
@@ -134,7 +133,7 @@ def victim_amend(
         if source or url:
             current = latest_victim(ledger, find_victim(ledger, victim))
             changes["sources"] = current["sources"] + paired_sources(source, url)
-        entry = amend_victim(ledger, victim, changes, reason=reason, today=dates.today(), by=by)
+        entry = amend_victim(ledger, victim, changes, reason=reason, today=ledger.today(), by=by)
     print_victim(settings(ctx).env, entry, as_json)
 
 
@@ -201,11 +200,12 @@ def victim_list(
     from protestlog.victim_reports import VictimFilters, filtered_victims
     from protestlog.victim_io import EXPORT_COLUMNS, victim_row
 
-    filters = VictimFilters.parse(since=day_option(since, "since"), until=day_option(until, "until"),
-                                  region=region, role=role, responsible=responsible, unnamed=unnamed,
-                                  minors=minors, unlinked=unlinked)
     fmt_name = chosen_format(fmt, as_json)
     with open_ledger(ctx) as ledger:
+        today = ledger.today()
+        filters = VictimFilters.parse(since=day_option(since, "since", today), until=day_option(until, "until", today),
+                                      region=region, role=role, responsible=responsible, unnamed=unnamed,
+                                      minors=minors, unlinked=unlinked)
         if incident is not None:
             from protestlog.victim_store import resolve_incident
 
@@ -312,7 +312,7 @@ def run_victim_import(ctx, file: str, fmt: str | None, dry_run: bool, by, as_jso
     env = settings(ctx).env
     with open_ledger(ctx, create=True) as ledger:
         try:
-            result = import_victims(ledger, file, fmt=fmt, today=dates.today(), by=by, dry_run=dry_run)
+            result = import_victims(ledger, file, fmt=fmt, today=ledger.today(), by=by, dry_run=dry_run)
         except ImportRejected as exc:
             if as_json:
                 write_json(env, exc.result)
