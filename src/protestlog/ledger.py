@@ -297,7 +297,13 @@ class Ledger:
     @property
     def time_zone(self) -> str:
         """The ledger's time zone (a chained setting): what "today" means for this ledger."""
-        row = self.db.execute("SELECT value FROM settings WHERE key = 'time_zone' ORDER BY id DESC LIMIT 1").fetchone()
+        try:
+            row = self.db.execute("SELECT value FROM settings WHERE key = 'time_zone' ORDER BY id DESC "
+                                  "LIMIT 1").fetchone()
+        except sqlite3.OperationalError:  # a ledger still written at a schema before settings (migration tests)
+            from protestlog.timezones import default_zone
+
+            return default_zone()
         return row[0] if row else "UTC"
 
     def today(self):
