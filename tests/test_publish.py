@@ -169,3 +169,28 @@ def test_publish_refuses_a_tampered_ledger_and_bad_folders(cli, shipped, db, tmp
     r = cli("publish", "--datasette", out)
     assert r.exit_code == 1 and "does not pass 'protestlog verify'" in r.stderr
     assert not (out / "ledger.db").exists()
+
+
+def test_publish_never_replaces_the_working_ledger_or_a_file_it_did_not_write(cli, shipped, db, tmp_path):
+    """--db ledger.db with --datasette . once swapped the working ledger for a (redacted) copy, exit 0."""
+    before = db.read_bytes()
+    for folder in (tmp_path, tmp_path / "."):
+        r = cli("publish", "--datasette", folder, "--redact")
+        assert r.exit_code == 1 and "holds the ledger being published" in r.stderr, r.stderr
+    assert db.read_bytes() == before
+    assert cli("verify").exit_code == 0
+    # through a symlinked folder too
+    (tmp_path / "alias").symlink_to(tmp_path, target_is_directory=True)
+    assert cli("publish", "--datasette", tmp_path / "alias").exit_code == 1
+    assert db.read_bytes() == before
+    # another writable SQLite file named ledger.db is not a publication: left alone
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "ledger.db").write_bytes(b"someone's own work")
+    r = cli("publish", "--datasette", other)
+    assert r.exit_code == 1 and "not a copy written by 'publish'" in r.stderr
+    assert (other / "ledger.db").read_bytes() == b"someone's own work"
+    # a folder published before (read-only copy) is republished
+    site = tmp_path / "site"
+    assert cli("publish", "--datasette", site).exit_code == 0
+    assert cli("publish", "--datasette", site).exit_code == 0

@@ -123,12 +123,10 @@ def publish(ledger, out_dir: str, *, redact: bool = False, title: str | None = N
         raise FieldError("datasette", out_dir, "is a file, not a folder") from None
     except OSError as exc:
         raise FieldError("datasette", out_dir, f"cannot create the folder: {exc.strerror}") from None
-    if (folder / DB_NAME).resolve() == Path(ledger.path).resolve():
-        raise FieldError("datasette", out_dir, f"holds the ledger itself as {DB_NAME}; publishing there would "
-                                               f"replace it (choose another folder)")
+    target = folder / DB_NAME
+    _refuse_to_overwrite(ledger, target)
     as_of = ledger.state_time()
     info = {"head_hash": checked["head_hash"], "entries": checked["entries"], "as_of": as_of, "redacted": redact}
-    target = folder / DB_NAME
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{DB_NAME}.")
     os.close(fd)
     try:
@@ -154,6 +152,23 @@ def publish(ledger, out_dir: str, *, redact: bool = False, title: str | None = N
 
     write_file(str(folder / "metadata.json"), json.dumps(metadata, ensure_ascii=False, indent=2) + "\n")
     return {"database": str(target), "metadata": str(folder / "metadata.json"), **info}
+
+
+def _refuse_to_overwrite(ledger, target: Path) -> None:
+    """A publication never replaces the working ledger (--db site/ledger.db with --datasette site/
+    would swap it for a copy, redacted or not) nor any file it did not write: copies are read-only."""
+    if not target.exists():
+        return
+    try:
+        same = os.path.samefile(target, ledger.path)
+    except OSError:
+        same = False
+    if same:
+        raise FieldError("datasette", str(target.parent), "holds the ledger being published; "
+                         "publish into another folder")
+    if target.is_symlink() or not target.is_file() or os.stat(target).st_mode & 0o222:
+        raise FieldError("datasette", str(target), "exists and is not a copy written by 'publish' (those are "
+                         "read-only files); move it or publish into another folder")
 
 
 def _scrub_names(copy: sqlite3.Connection, tables: set) -> None:
