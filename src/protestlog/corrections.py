@@ -6,7 +6,7 @@ same write transaction, so two people correcting one record at once both land, i
 
 from protestlog.errors import FieldError, LedgerError, UsageProblem
 from protestlog.ledger import Ledger, row_to_entry
-from protestlog.records import FIELDS, RANGED, make_source, validate
+from protestlog.records import FIELDS, RANGED, make_source, refuse_control, validate
 
 
 def find_record(ledger: Ledger, ref) -> int:
@@ -42,6 +42,7 @@ def _require_reason(reason: str | None) -> str:
         raise FieldError("reason", reason, "a correction needs a reason")
     if "\x00" in reason or len(reason) > 2_000:
         raise FieldError("reason", reason, "must be plain text of at most 2000 characters")
+    refuse_control("reason", reason, reason, multiline=True)
     return reason.strip()
 
 

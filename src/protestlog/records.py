@@ -66,6 +66,20 @@ def strict_json(text: str, field: str = "json"):
         raise FieldError(field, text, "is nested too deeply") from None
 
 
+# C0 and C1 control characters and DEL: a value holding ESC or BEL could drive the terminal of whoever
+# lists it later. Free text over several lines (notes, reasons) may still hold tab and line breaks.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def refuse_control(field: str, value, text: str, *, multiline: bool = False) -> None:
+    """Raise FieldError if `text` holds a control character (tab and line breaks only where multiline)."""
+    found = (CONTROL_MULTILINE if multiline else CONTROL).search(text)
+    if found:
+        allowed = "; only tab and line breaks are allowed" if multiline else ""
+        raise FieldError(field, value, f"contains control character U+{ord(found.group()):04X}{allowed}")
+
+
 def blank(value) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
@@ -113,6 +127,7 @@ def parse_text(field: str, value, *, multiline: bool = False) -> str | None:
         raise FieldError(field, value, "is not valid Unicode text (a lone surrogate, or bytes that are not UTF-8)")
     if not multiline and not LINE_BREAKS.isdisjoint(text):
         raise FieldError(field, value, "must be a single line (no line or paragraph separator)")
+    refuse_control(field, value, text, multiline=multiline)
     if len(text) > LIMITS.get(field, 200):
         raise FieldError(field, value, f"is longer than {LIMITS.get(field, 200)} characters")
     return text

@@ -7,6 +7,7 @@ order each table gives, and the caption says which: the data is still there in e
 format. Piped, there is no box drawing and no trailing space on any line.
 """
 
+import re
 from functools import lru_cache
 
 from protestlog.output import Env, cell
@@ -21,6 +22,17 @@ WRAP = {"place", "label", "note", "reason", "changes", "value", "message", "a_pl
         "milestone", "caption", "total", "sources"}
 COMFORT = 24  # free text this wide reads as phrases; narrower, columns of lesser value make room
 WRAP_MIN = 16  # a wrapped column narrower than this reads as a list of broken words
+
+
+# Control characters a ledger may already hold (an older version let them in; sqlite3 edits still can):
+# shown as \x1b and the like, never sent, so stored text cannot clear or retitle the reader's terminal.
+# Tab and newline stay (Rich lays them out as space and line break).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """`text` with each control character written out as its escape (ESC -> \\x1b, CR -> \\r)."""
+    return CONTROL.sub(lambda m: repr(m.group())[1:-1], text) if CONTROL.search(text) else text
 
 
 def width_of(text: str) -> int:
@@ -85,7 +97,7 @@ def render(env: Env, rows, columns: list[str], *, title=None, caption=None, nume
     for row in rows:
         values = []
         for c in columns:
-            text = cell(row.get(c))
+            text = visible(cell(row.get(c)))
             if c in SHORT_VALUE_COLUMNS:
                 text = SHORT_VALUES.get(text, text)
             values.append(text)
@@ -121,7 +133,8 @@ def render(env: Env, rows, columns: list[str], *, title=None, caption=None, nume
     for values in cells:
         table.add_row(*[Text(values[i]) for i in kept])
     # Title and caption are printed as text, wrapped to the terminal rather than to the table's width.
-    print_fitted(env, console, *([Text(title)] if title else []), table, *([Text(caption)] if caption else []))
+    print_fitted(env, console, *([Text(visible(title))] if title else []), table,
+                 *([Text(visible(caption))] if caption else []))
 
 
 def print_fitted(env: Env, console, *renderables):
