@@ -222,7 +222,6 @@ def test_other_tools_see_current_victims_in_a_view(cli, db, juliaca):
 
 
 def test_victim_entries_are_links_of_the_one_chain(cli, db, juliaca):
-    pytest.importorskip("protestlog.chain")  # issue 12's one chain; these run once it has landed
     before = cli("verify", "--json").json()["head_hash"]
     vid = add_victim(cli, "--name", "Rosa Quispe", "--age", "40", "--incident", juliaca)
     after = cli("verify", "--json").json()
@@ -238,7 +237,6 @@ def test_victim_entries_are_links_of_the_one_chain(cli, db, juliaca):
 
 
 def test_a_victim_changed_with_sqlite3_fails_verify(cli, db, juliaca):
-    pytest.importorskip("protestlog.chain")
     add_victim(cli, "--name", "Rosa Quispe", "--age", "40", "--incident", juliaca)
     con = sqlite3.connect(db)
     con.execute("DROP TRIGGER victim_entries_append_only_update")
@@ -250,7 +248,6 @@ def test_a_victim_changed_with_sqlite3_fails_verify(cli, db, juliaca):
 
 
 def test_a_victim_inserted_with_sqlite3_fails_verify(cli, db, juliaca):
-    pytest.importorskip("protestlog.chain")
     add_victim(cli, "--name", "Rosa Quispe", "--age", "40", "--incident", juliaca)
     con = sqlite3.connect(db)
     con.execute("INSERT INTO victim_entries (victim_id, revision, action, recorded_at, recorded_by, sex, cause, role, "

@@ -41,14 +41,9 @@ def victim_fingerprint(v: dict) -> str:
 
 
 def _chain(db, seq: int) -> None:
-    """Append the victim entry to the one chain (chain.py: kind 'victim', table victim_entries, key seq).
+    """Append the victim entry to the one chain (chain.py: kind 'victim', table victim_entries, key seq)."""
+    from protestlog import chain
 
-    A no-op only while the chain module does not exist yet.
-    """
-    try:
-        from protestlog import chain
-    except ImportError:  # pragma: no cover - only before the chain module exists
-        return
     chain.append_chained(db, "victim", seq)
 
 
