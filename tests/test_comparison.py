@@ -379,13 +379,13 @@ def test_sensitivity_in_every_format(cli, spans, tmp_path):
     assert "Sensitivity: 2022-12-15 State of emergency declared" in table and "spans spread" in table
     assert "too few incidents" in table  # the 3-day window has one incident after
     md = cli(*base, "--format", "markdown").stdout
-    assert "| spans spread | 9 (3) | 12 (4) |" in md
+    assert "| spans spread | 9 (3) 8d | 12 (4) 8d |" in md
     long = cli(*base, "--format", "csv").stdout
     assert "sensitivity,0,span_rule,start" in long
     assert "sensitivity" not in cli("summary", "--since", SINCE, "--until", "2022-12-31", "--json").json()
     report = tmp_path / "r.md"
     assert cli("report", "--since", SINCE, "--until", "2022-12-31", "--output", report).exit_code == 0
-    assert "| spans spread | 9 (3) | 12 (4) |" in report.read_text()
+    assert "| spans spread | 9 (3) 8d | 12 (4) 8d |" in report.read_text()
 
 
 def test_fractional_counts_use_the_beta_form_of_clopper_pearson():
@@ -435,3 +435,40 @@ def test_verification_lag_caveat_needs_an_uneven_filter(cli, shipped):
                        for c in m["caveats"])
         seen.add(lag)
     assert True in seen  # the shipped data shows the caveat at one level at least
+
+
+# ---- windows cut short: the days each side really has ------------------------------------
+
+
+def test_sensitivity_rows_state_the_days_each_side_has(cli, add):
+    """--since 2022-12-11 leaves 4 days before 15 December: the 7- and 14-day rows compare 4 days
+    with 7 and 14, per day, and say so in JSON and in the table."""
+    add_sizes(add, {"2022-12-12": [2], "2022-12-14": [2], "2022-12-16": [3], "2022-12-20": [4]})
+    base = ("summary", "--since", "2022-12-11", "--until", "2022-12-31", "--sensitivity")
+    rows = {r["window"]: r for r in cli(*base, "--json").json()["sensitivity"] if r["date"] == "2022-12-15"}
+    # window 7: before 12-11..12-14 (4 days, 2+2 deaths), after 12-15..12-21 (7 days, 3+4 deaths)
+    assert (rows[7]["before_days"], rows[7]["after_days"], rows[7]["before"], rows[7]["after"]) == (4, 7, 4, 7)
+    assert rows[7]["rate_ratio"] == close((7 / 7) / (4 / 4))
+    assert rows[7]["clipped"] == {"before": True, "after": False}
+    # window 14: after 12-15..12-28, the same 7 deaths over 14 days: half the before rate per day
+    assert (rows[14]["before_days"], rows[14]["after_days"]) == (4, 14)
+    assert rows[14]["rate_ratio"] == close(0.5)
+    # window 3: both sides whole, not clipped
+    assert rows[3]["clipped"] == {"before": False, "after": False}
+    table = " ".join(cli(*base).stdout.split())
+    assert "window 7d 4 (2) 4d 7 (2) 7d 1.00" in table
+    assert "window 14d 4 (2) 4d 7 (2) 14d 0.500" in table
+
+
+def test_relative_change_over_unequal_windows_is_per_day(cli, add):
+    """Before 12-07..12-14 (8 days, 5 deaths), after 12-15..12-18 (4 days, 3 deaths): per day the
+    deaths rose 20% (0.75 against 0.625); the counts fell 40%, which is not the change."""
+    add_sizes(add, {"2022-12-08": [3], "2022-12-10": [2], "2022-12-16": [1], "2022-12-18": [2]})
+    s = cli("summary", "--since", SINCE, "--until", "2022-12-18", "--json").json()
+    m = milestone(s)
+    assert (m["before"]["days"], m["after"]["days"], m["before"]["killed"], m["after"]["killed"]) == (8, 4, 5, 3)
+    assert m["change"]["basis"] == "per_day"
+    assert m["change"]["relative"] == close(0.2)
+    assert m["change"]["relative_per_day"] == close(0.2)
+    assert m["change"]["killed_per_day"] == close(0.125)
+    assert m["change"]["killed"] == -2  # the count difference stays, for scripts that want it

@@ -130,3 +130,52 @@ def test_a_tiny_share_is_not_printed_as_zero_percent(cli, add):
     table = cli("summary", *RANGE, "--by-region").stdout
     line = next(line for line in table.splitlines() if "Cusco" in line)
     assert "0.33%" in line and " 0% " not in line + " "
+
+
+def _milestone(s, date="2022-12-15"):
+    return next(m for m in s["milestones"] if m["date"] == date)
+
+
+def test_after_window_stops_at_the_last_record(cli, add):
+    """Without --until the range runs to today (2023-06-01 in the tests), but the ledger's last record
+    is on 18 December: a 30-day after window is cut there, not filled with days of zero deaths."""
+    for day, killed in (("2022-12-08", 3), ("2022-12-10", 2), ("2022-12-16", 1), ("2022-12-18", 2)):
+        add(date=day, region="Puno", killed=killed)
+    s = cli("summary", "--since", "2022-12-07", "--window", "30", "--json").json()
+    m = _milestone(s)
+    # before 12-07..12-14 (cut at --since: 8 days, 5 deaths); after 12-15..12-18 (4 days, 3 deaths)
+    assert (m["before"]["start"], m["before"]["days"], m["before"]["killed"]) == ("2022-12-07", 8, 5)
+    assert (m["after"]["start"], m["after"]["end"], m["after"]["days"], m["after"]["killed"]) == (
+        "2022-12-15", "2022-12-18", 4, 3)
+    assert m["rate_ratio"] == pytest.approx((3 / 4) / (5 / 8), abs=1e-4)  # 1.2, not (3/30)/(5/8) = 0.16
+    clipped = [c for c in m["caveats"] if c.startswith("window clipped")]
+    assert len(clipped) == 1 and "2023-01-13" in clipped[0] and "2022-12-18" in clipped[0]
+    assert "unknown, not zero" in clipped[0]
+    rows = {r["window"]: r for r in cli("summary", "--since", "2022-12-07", "--sensitivity", "--json").json()
+            ["sensitivity"] if r["date"] == "2022-12-15"}
+    assert (rows[14]["before_days"], rows[14]["after_days"]) == (8, 4)
+    assert rows[14]["clipped"] == {"before": True, "after": True}
+    out = " ".join(cli("summary", "--since", "2022-12-07", "--window", "30").stdout.split())
+    assert "3 in 4d" in out and "window clipped" in out
+
+
+def test_an_explicit_until_vouches_for_the_days_up_to_it(cli, add):
+    """--until, like --since, is the user's statement of the period the ledger covers: no cut, no caveat."""
+    for day, killed in (("2022-12-08", 3), ("2022-12-10", 2), ("2022-12-16", 1), ("2022-12-18", 2)):
+        add(date=day, region="Puno", killed=killed)
+    m = _milestone(cli("summary", "--since", "2022-12-07", "--until", "2023-01-31", "--window", "30",
+                       "--json").json())
+    assert (m["after"]["end"], m["after"]["days"]) == ("2023-01-13", 30)
+    assert not [c for c in m["caveats"] if c.startswith("window clipped")]
+
+
+def test_milestone_after_the_last_record_compares_nothing(cli, add):
+    add(date="2022-12-08", region="Puno", killed=3)
+    assert cli("milestone", "add", "2023-01-05", "Late").exit_code == 0
+    m = _milestone(cli("summary", "--since", "2022-12-07", "--json").json(), "2023-01-05")
+    # before 12-07..12-08 (cut at the last record: 2 days), after none
+    assert (m["before"]["days"], m["after"]["days"], m["after"]["killed"]) == (2, 0, 0)
+    assert m["rate_ratio"] is None and m["change"]["relative"] is None
+    assert any(c.startswith("window clipped: the milestone falls after the last record") for c in m["caveats"])
+    result = cli("summary", "--since", "2022-12-07", "--sensitivity")
+    assert result.exit_code == 0 and "after no observed days" in " ".join(result.stdout.split())

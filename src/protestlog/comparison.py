@@ -90,9 +90,11 @@ def tally(units: list[dict], lo: dt.date, hi: dt.date, rule: str = "start", min_
 
 
 def windows(day: dt.date, w: int, since: dt.date, until: dt.date):
-    """before = [M - w, M - 1], after = [M, M + w - 1], both clipped to [since, until]."""
+    """before = [M - w, M - 1], after = [M, M + w - 1], both clipped to [since, until]
+    (a side wholly outside has no days)."""
     back, ahead = min(w, (day - since).days), min(w - 1, (until - day).days)  # clip first: no date overflow
-    return ((day - dt.timedelta(days=back), day - dt.timedelta(days=1)), (day, day + dt.timedelta(days=ahead)))
+    b_hi = min(day - dt.timedelta(days=1), until)
+    return ((day - dt.timedelta(days=back), b_hi), (day, day + dt.timedelta(days=ahead)))
 
 
 def _days(lo: dt.date, hi: dt.date) -> int:
@@ -122,16 +124,36 @@ def figures(before: dict, after: dict, before_days: int, after_days: int) -> dic
     return {"deaths": deaths, "incidents": incidents, "clustered": clustered}
 
 
+def observed_end(until: dt.date, last_record: dt.date | None) -> dt.date:
+    """The last day the ledger observes: --until, or the last record's day when that is earlier.
+    Days after the last record are not in the ledger at all: unknown, not days without deaths."""
+    return min(until, last_record) if last_record else until
+
+
+def clipped_caveat(day: dt.date, w: int, until: dt.date, end: dt.date) -> str | None:
+    """Say so when the after window was cut at the last record rather than at --until."""
+    wanted = day + dt.timedelta(days=min(w - 1, (until - day).days))
+    if end >= until or wanted <= end:
+        return None
+    if end < day:
+        return (f"window clipped: the milestone falls after the last record ({end.isoformat()}); no day after "
+                f"it is in the ledger (unknown, not zero deaths), so there is nothing to compare after it")
+    return (f"window clipped: the after window would run to {wanted.isoformat()} but the last record is on "
+            f"{end.isoformat()}; days after it are not in the ledger (unknown, not zero deaths), so the "
+            f"after window ends there")
+
+
 def compare(milestone: dict, *, since: dt.date, until: dt.date, window: int | None, units: list[dict],
-            min_confidence: str | None = None) -> dict:
+            min_confidence: str | None = None, last_record: dt.date | None = None) -> dict:
     """Equal windows either side of a milestone; the milestone day itself is the first day *after*.
 
     w defaults to the days from --since to the milestone; per-day rates use the days each side
-    really has after clipping to the range.
+    really has after clipping to the range and to the last record (observed_end).
     """
     day = dt.date.fromisoformat(milestone["date"])
     w = window if window is not None else (day - since).days
-    (b_lo, b_hi), (a_lo, a_hi) = windows(day, w, since, until)
+    end = observed_end(until, last_record)
+    (b_lo, b_hi), (a_lo, a_hi) = windows(day, w, since, end)
     sides = {}
     for name, lo, hi in (("before", b_lo, b_hi), ("after", a_lo, a_hi)):
         t, everything = tally(units, lo, hi, min_confidence=min_confidence), tally(units, lo, hi)
@@ -172,6 +194,9 @@ def compare(milestone: dict, *, since: dt.date, until: dt.date, window: int | No
         "min_confidence": min_confidence,
     }
     out["caveats"] = caveats(out, min_confidence)
+    clipped = clipped_caveat(day, w, until, end)
+    if clipped:
+        out["caveats"].append(clipped)
     for side in (before, after):
         del side["_t"], side["_all"]
     return out
@@ -184,11 +209,15 @@ def change(before: dict, after: dict) -> dict:
     rate_b, rate_a = before["killed_per_day"], after["killed_per_day"]
     per_day = sig_round(after["killed"] / after["days"] - before["killed"] / before["days"]) \
         if after["days"] and before["days"] else None
+    relative_per_day = (sig_round((after["killed"] / after["days"]) / (before["killed"] / before["days"]) - 1)
+                        if rate_b and rate_a is not None else None)
+    # Over unequal windows the relative change is of deaths per day: a count change there can
+    # have the opposite sign to what happened per day.
+    relative = (sig_round(diff / before["killed"]) if before["killed"] else None) if equal else relative_per_day
     return {"killed": diff,
-            "relative": sig_round(diff / before["killed"]) if before["killed"] else None,
+            "relative": relative,
             "killed_per_day": per_day,
-            "relative_per_day": (sig_round((after["killed"] / after["days"]) / (before["killed"] / before["days"]) - 1)
-                                 if rate_b and rate_a is not None else None),
+            "relative_per_day": relative_per_day,
             "incidents": after["records"] - before["records"],
             "basis": "count" if equal else "per_day"}
 
@@ -242,18 +271,20 @@ SENSITIVITY_WINDOWS = (3, 7, 14)
 
 
 def sensitivity(milestone: dict, *, since: dt.date, until: dt.date, window: int | None, units: list[dict],
-                min_confidence: str | None = None) -> list[dict]:
+                min_confidence: str | None = None, last_record: dt.date | None = None) -> list[dict]:
     """The deaths ratio with both intervals, changing one choice at a time from the default:
-    the window length, where date spans are counted, and the confidence level."""
+    the window length, where date spans are counted, and the confidence level. Windows are clipped
+    as in compare; before_days/after_days say how many days each side really has, and the ratio
+    is of deaths per day."""
     day = dt.date.fromisoformat(milestone["date"])
     default = window if window is not None else (day - since).days
     choices = [(default, "start", min_confidence)]
     choices += [(w, "start", min_confidence) for w in SENSITIVITY_WINDOWS if w != default]
     choices += [(default, rule, min_confidence) for rule in SPAN_RULES if rule != "start"]
     choices += [(default, "start", level) for level in (None,) + tuple(CONFIDENCE) if level != min_confidence]
-    rows = []
+    rows, end = [], observed_end(until, last_record)
     for w, rule, level in choices:
-        (b_lo, b_hi), (a_lo, a_hi) = windows(day, w, since, until)
+        (b_lo, b_hi), (a_lo, a_hi) = windows(day, w, since, end)
         b_days, a_days = _days(b_lo, b_hi), _days(a_lo, a_hi)
         before, after = tally(units, b_lo, b_hi, rule, level), tally(units, a_lo, a_hi, rule, level)
         f = figures(before, after, b_days, a_days)
@@ -262,6 +293,7 @@ def sensitivity(milestone: dict, *, since: dt.date, until: dt.date, window: int 
         rows.append({
             "date": milestone["date"], "label": milestone["label"], "window": w, "default": len(rows) == 0,
             "span_rule": rule, "min_confidence": level, "before_days": b_days, "after_days": a_days,
+            "clipped": {"before": b_days < w, "after": a_days < w},
             "before": _whole(before["killed"]), "after": _whole(after["killed"]),
             "before_incidents": before["records"], "after_incidents": after["records"],
             "rate_ratio": sig_round(f["deaths"]["rate_ratio"]),

@@ -141,6 +141,9 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     one pass and memory does not grow with the number of records.
     """
     filters = filters or Filters()
+    # An --until the user gave vouches for the days up to it, as --since does; the default (today)
+    # does not, so the comparison's windows then stop at the last record.
+    until_given = filters.until is not None
     filters.since, filters.until = since, until
     cut = ledger.cut(as_of)
     base, params = ledger.current_sql(cut)
@@ -205,13 +208,15 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     series = list(_series(daily, since, until, by))
     in_range = [m for m in ledger.milestones(as_of) if since < dt.date.fromisoformat(m["date"]) <= until]
     units = comparison.units_from(scanned) + shifted_units if in_range else []
+    last_day = _last_record_day(ledger, base, params) if in_range and not until_given else None
     milestones = [comparison.compare(m, since=since, until=until, window=window, units=units,
-                                     min_confidence=filters.min_confidence) for m in in_range]
+                                     min_confidence=filters.min_confidence, last_record=last_day) for m in in_range]
     last = ledger.last_entry()
     extra = {}
     if sensitivity:
         extra["sensitivity"] = [row for m in in_range for row in comparison.sensitivity(
-            m, since=since, until=until, window=window, units=units, min_confidence=filters.min_confidence)]
+            m, since=since, until=until, window=window, units=units, min_confidence=filters.min_confidence,
+            last_record=last_day)]
     return {
         "range": {"since": since.isoformat(), "until": until.isoformat(), "inclusive": True, "by": by},
         "as_of": as_of,
@@ -224,6 +229,16 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
         "series": series,
         "milestones": milestones,
     } | extra | {"by_responsible": split("responsible")} | victim_keys
+
+
+def _last_record_day(ledger: Ledger, base: str, params) -> dt.date | None:
+    """The last day any record in the ledger (as of the cut, whatever the filters) covers: the
+    comparison's windows stop there, since later days are not observed."""
+    row = ledger.db.execute(f"SELECT MAX(COALESCE(end_date, date)) FROM ({base})", params).fetchone()
+    try:
+        return dt.date.fromisoformat(row[0]) if row and row[0] else None
+    except ValueError:
+        return None
 
 
 def _first(expression: str) -> str:

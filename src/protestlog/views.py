@@ -72,6 +72,8 @@ def _change(m: dict, measure: str) -> str:
         diff = a[key] - b[key]
         rel = f" ({pct(diff / b[key], True)})" if b[key] else ""
         return f"{_count(diff) if diff < 0 else '+' + _count(diff)}{rel}"
+    if not (b["days"] and a["days"]):  # a side with no observed days (cut at the last record): nothing to compare
+        return "n/a"
     rate_b, rate_a = b[key] / b["days"], a[key] / a["days"]
     rel = f" ({pct(rate_a / rate_b - 1, True)})" if rate_b else ""
     return f"{rate_a - rate_b:+.3g}/day{rel}"
@@ -86,13 +88,15 @@ def milestone_rows(s: dict) -> list[dict]:
         rows.append({"milestone": f"{m['date']} {m['label']}", "measure": "deaths",
                      "before": f"{_count(b['killed'])} in {b['days']}d", "after": f"{_count(a['killed'])} in {a['days']}d",
                      "change": _change(m, "deaths"), "ratio": sig(m["rate_ratio"]),
-                     "exact CI": interval(*m["rate_ratio_ci95"]) if a["killed"] + b["killed"] else "n/a",
+                     "exact CI": (interval(*m["rate_ratio_ci95"]) if a["killed"] + b["killed"] and a["days"] and b["days"]
+                                  else "n/a"),
                      "clustered CI": (interval(clustered["ci_low"], clustered["ci_high"])
                                           if clustered["note"] is None else clustered["note"].split(" (")[0])})
         rows.append({"milestone": "", "measure": "incidents",
                      "before": f"{b['records']} in {b['days']}d", "after": f"{a['records']} in {a['days']}d",
                      "change": _change(m, "incidents"), "ratio": sig(irr["estimate"]),
-                     "exact CI": interval(irr["ci_low"], irr["ci_high"]) if a["records"] + b["records"] else "n/a",
+                     "exact CI": (interval(irr["ci_low"], irr["ci_high"])
+                                  if a["records"] + b["records"] and a["days"] and b["days"] else "n/a"),
                      "clustered CI": "not needed"})
     return rows
 
@@ -101,7 +105,8 @@ def milestone_details(m: dict) -> list[str]:
     """What the table cannot hold: the windows, the dispersion, straddling spans, the caveats."""
     b, a = m["before"], m["after"]
     disp = "n/a (a side has no deaths)" if m["dispersion"] is None else f"{m['dispersion']:.3g}"
-    lines = [f"{m['date']} {m['label']}: before {b['start']} to {b['end']}, after {a['start']} to {a['end']}; "
+    span = lambda side: f"{side['start']} to {side['end']}" if side["days"] else "no observed days"  # noqa: E731
+    lines = [f"{m['date']} {m['label']}: before {span(b)}, after {span(a)}; "
              f"dispersion of daily deaths {disp}; "
              f"{_plural(m['straddling']['killed'], 'death')} in {_plural(m['straddling']['records'], 'date span')} "
              f"counted before could fall after."]
@@ -206,10 +211,11 @@ def sensitivity_rows(s: dict, milestone: dict | None = None) -> list[dict]:
                      if r["ci_clustered_low"] is not None else "too few incidents")
         choice = _choice(r, default)
         rows.append({"choice": choice if milestone is not None else f"{r['date']} {choice}",
-                     "before": f"{_count(r['before'])} ({r['before_incidents']})",
-                     "after": f"{_count(r['after'])} ({r['after_incidents']})",
+                     "before": f"{_count(r['before'])} ({r['before_incidents']}) {r['before_days']}d",
+                     "after": f"{_count(r['after'])} ({r['after_incidents']}) {r['after_days']}d",
                      "ratio": sig(r["rate_ratio"]),
-                     "exact CI": interval(r["ci_low"], r["ci_high"]) if r["before"] + r["after"] else "n/a",
+                     "exact CI": (interval(r["ci_low"], r["ci_high"])
+                                  if r["before"] + r["after"] and r["before_days"] and r["after_days"] else "n/a"),
                      "clustered CI": clustered, "moved": r["moved"],
                      "out": f"{r['removed']['before']}/{r['removed']['after']}"})
     return rows
@@ -219,8 +225,9 @@ def sensitivity_note(s: dict, milestone: dict | None = None) -> str:
     first = next((r for r in s.get("sensitivity", []) if milestone is None or r["date"] == milestone["date"]), None)
     confidence = (first or {}).get("min_confidence") or "any confidence"
     return (f"Each row changes one choice from the default: window {first['window'] if first else '-'} days, "
-            f"date spans counted at their start, {confidence}. before/after: deaths (incidents); spread spans "
-            f"give fractional deaths. Intervals are 95%. moved: records counted on another side than at their "
+            f"date spans counted at their start, {confidence}. before/after: deaths (incidents) and the days "
+            f"that side really has: a window is cut at the start of the range and at the last record, so the "
+            f"ratio compares deaths per day. Spread spans give fractional deaths. Intervals are 95%. moved: records counted on another side than at their "
             f"start. out: records the confidence filter took out before/after.")
 
 
