@@ -246,6 +246,7 @@ def apply_corrections_cmd(
     Example:
       protestlog apply-corrections data/peru_corrections.csv --dry-run
     """
+    from protestlog import dates
     from protestlog.correction_files import CorrectionsRejected, apply_corrections, read_corrections
 
     env = settings(ctx).env
