@@ -250,7 +250,7 @@ def apply_corrections_cmd(
     from protestlog.correction_files import CorrectionsRejected, apply_corrections, read_corrections
 
     env = settings(ctx).env
-    today = dates.today()
+    today = ledger_today(ctx)  # the ledger's own zone (issue 12)
     try:
         corrections = read_corrections(file, today=today)
         with open_ledger(ctx) as ledger:
