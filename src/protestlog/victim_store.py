@@ -92,7 +92,9 @@ class VictimAppender:
 def find_victim(ledger: Ledger, ref) -> int:
     """A victim by id, or by the external id it was recorded with."""
     text = str(ref).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
+        if len(text) > 18:  # beyond SQLite's integers (and no 4,300-digit int())
+            raise LedgerError(f"no victim with id {text[:20]}…")
         if ledger.db.execute("SELECT 1 FROM victim_entries WHERE victim_id = ? LIMIT 1", (int(text),)).fetchone():
             return int(text)
         raise LedgerError(f"no victim with id {int(text)}")
