@@ -70,6 +70,28 @@ def canonical_json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def entry_hasher(keys: tuple):
+    """entry_hash for entries with these keys whose sources are already canonical JSON text (as the
+    appender stores them): the keys are sorted once rather than for every entry, and the sources
+    are not parsed and re-encoded. Gives exactly entry_hash's digest."""
+    order = tuple(sorted(keys))
+
+    def hashed(prev_hash: str, entry: dict) -> str:
+        content = {k: entry[k] for k in order if entry[k] is not None}
+        return hashlib.sha256((prev_hash + "\n" + _COMPACT(content)).encode("utf-8")).hexdigest()
+
+    return hashed
+
+
+def link_many(db: sqlite3.Connection, links: list[tuple[int, str, str]]) -> None:
+    """Chain many entries at once, each (seq, prev_hash, hash) as the bulk appender computed them."""
+    if has_chain(db):
+        db.executemany("INSERT INTO chain (kind, ref, prev_hash, hash) VALUES ('entry', ?, ?, ?)", links)
+
+
 def entry_hash(prev_hash: str, entry: dict) -> str:
     """SHA-256 over the previous hash and the entry's canonical JSON (null fields left out,
     so a later schema version that adds a column keeps old hashes valid). Sources enter as
