@@ -133,11 +133,15 @@ def parse_text(field: str, value, *, multiline: bool = False) -> str | None:
     return text
 
 
+URL_START = re.compile(r"^https?://[^\s/]+", re.I)
+WHITESPACE = re.compile(r"\s")  # the characters str.isspace() calls space, checked all at once
+
+
 def parse_url(field: str, value) -> str | None:
     text = parse_text("url", value)
     if text is None:
         return None
-    if not re.match(r"^https?://[^\s/]+", text, re.I) or any(c.isspace() for c in text):
+    if not URL_START.match(text) or WHITESPACE.search(text):
         raise FieldError(field, value, "must be an http(s) URL")
     return text
 
@@ -243,14 +247,22 @@ def validate(raw: dict, *, today: dt.date) -> dict:
     return rec
 
 
+# The fingerprint's keys in canonical (sorted) order, so each record's content is built in that
+# order and encoded without sorting; the sources are a sorted list of pairs, with no keys to sort.
+_PRINTED = tuple(sorted(f for f in FIELDS if f != "external_id"))
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def fingerprint(record: dict) -> str:
     """What makes two reports the same report: every field but the external id and the day a
     source was read, so re-importing a file on another day still matches."""
-    content = {f: record.get(f) for f in FIELDS if f not in ("sources", "external_id")
-               and not (f in LATER_FIELDS and record.get(f) is None)}
-    content["sources"] = sorted([s.get("name") or "", s.get("url") or ""] for s in record.get("sources") or [])
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    content = {}
+    for f in _PRINTED:
+        if f == "sources":
+            content[f] = sorted([s.get("name") or "", s.get("url") or ""] for s in record.get("sources") or [])
+        elif f not in LATER_FIELDS or record.get(f) is not None:
+            content[f] = record.get(f)
+    return hashlib.sha256(_COMPACT(content).encode("utf-8")).hexdigest()
 
 
 VOCABULARIES = {"group": vocab.GROUPS, "cause": vocab.CAUSES, "confidence": vocab.CONFIDENCE,

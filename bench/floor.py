@@ -1,0 +1,88 @@
+"""What an import of N rows costs at the least, phase by phase, beside `sqlite-utils insert --csv`.
+
+    .venv/bin/python bench/floor.py --rows 100000
+
+Each phase runs on the whole file in memory, one after the other, through the code the importer
+uses: reading the CSV, validating every field, the content fingerprint, building and hashing the
+chained entries, and SQLite inserting them into a fresh ledger (every CHECK, index and trigger,
+the full-text index, one executemany, one transaction). The sum is what a one-thread import
+costs; the insert alone is the floor no Python change can go under. Run it on an idle machine.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import ENV, PROTESTLOG, SQLITE_UTILS, remove, write_csv  # noqa: E402
+
+from protestlog.ledger import Ledger  # noqa: E402
+from protestlog.records import fingerprint, validate  # noqa: E402
+
+
+def wall(cmd) -> float:
+    started = time.perf_counter()
+    subprocess.run([str(c) for c in cmd], check=True, env=ENV, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def phases(path: Path, db: Path) -> dict:
+    today = dt.date(2026, 11, 28)
+    out = {}
+    started = time.perf_counter()
+    with open(path, encoding="utf-8", newline="") as f:
+        raw = list(csv.DictReader(f))
+    out["read the CSV"] = time.perf_counter() - started
+    started = time.perf_counter()
+    records = [validate(r, today=today) for r in raw]
+    out["validate every field"] = time.perf_counter() - started
+    started = time.perf_counter()
+    prints = [fingerprint(r) for r in records]
+    out["content fingerprint (SHA-256)"] = time.perf_counter() - started
+    with Ledger(db, create=True) as ledger:
+        ledger.db.execute("PRAGMA cache_size = -65536")
+        with ledger.writing():
+            jobs = []
+            started = time.perf_counter()
+            ledger.appender(by="bench").many(list(zip(records, prints)), batch_id=1, execute=jobs.append)
+            out["build and chain the entries (SHA-256)"] = time.perf_counter() - started
+            started = time.perf_counter()
+            for job in jobs:
+                job()
+        out["SQLite: insert and commit"] = time.perf_counter() - started
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="protestlog-floor-") as tmp:
+        tmp = Path(tmp)
+        path = tmp / "import.csv"
+        write_csv(path, args.rows, seed=7, prefix="i")
+        su_db, db, real = tmp / "su.db", tmp / "floor.db", tmp / "import.db"
+        t_su = wall([SQLITE_UTILS, "insert", su_db, "incidents", path, "--csv"])
+        t_import = wall([PROTESTLOG, "--db", real, "import", path])
+        parts = phases(path, db)
+        remove(db)
+    total = sum(parts.values())
+    print(f"{args.rows:,} rows; load average {os.getloadavg()[0]:.1f}\n")
+    print("| phase | seconds | share of sqlite-utils |\n|---|---|---|")
+    for name, t in parts.items():
+        print(f"| {name} | {t:.2f} | {t / t_su:.2f} |")
+    print(f"| all phases, one after the other | {total:.2f} | {total / t_su:.2f} |")
+    print(f"| `protestlog import` (phases overlapped on two threads, plus start-up) | {t_import:.2f} | "
+          f"{t_import / t_su:.2f} |")
+    print(f"| `sqlite-utils insert --csv` | {t_su:.2f} | 1.00 |")
+
+
+if __name__ == "__main__":
+    main()
