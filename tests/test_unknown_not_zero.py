@@ -100,7 +100,8 @@ def test_chart_draws_no_data_where_no_record_gives_the_figure(cli, sparse, tmp_p
     line = next(line for line in text.splitlines() if line.startswith("2022-12-08"))
     assert "2022-12-14: 7 days, no data" in line and "#" not in line
     assert "injured is given in 2 of 4 records" in text
-    detained = cli("chart", *RANGE, "--metric", "detained").stdout
+    # piped text is laid out $COLUMNS wide: pin it, so the title is one line whatever the worker inherited
+    detained = cli("chart", *RANGE, "--metric", "detained", env={"COLUMNS": "200"}).stdout
     assert detained.splitlines()[0].endswith("total unknown (no record gives it)")
     svg = tmp_path / "injured.svg"
     assert cli("chart", *RANGE, "--by", "day", "--metric", "injured", "--output", svg).exit_code == 0
