@@ -257,3 +257,29 @@ def test_a_victim_inserted_with_sqlite3_fails_verify(cli, db, juliaca):
     con.close()
     assert cli("verify").exit_code == 1
     assert cli("check").exit_code == 1
+
+
+@pytest.mark.parametrize("column, text", [("other_names", '["Rosa  Q.", "Rosa Q."]'.replace('", "', '","', 0)),
+                                          ("other_names", '[ "Rosa Q." ]'),
+                                          ("sources", '[{"name":"A","name":"B","url":"https://a.example"}]')])
+def test_a_correctly_chained_victim_with_non_canonical_json_fails_verify(cli, db, juliaca, column, text):
+    """Someone with the file appends a victim entry and chains it properly: the hash is right, but its
+    JSON is not in the one form protestlog writes (spacing, a repeated key that Python and SQLite read
+    differently), so verify refuses it."""
+    from protestlog import chain
+
+    add_victim(cli, "--name", "Rosa Quispe", "--age", "40", "--incident", juliaca)
+    assert cli("verify").exit_code == 0
+    con = sqlite3.connect(db, isolation_level=None)
+    con.row_factory = sqlite3.Row
+    con.execute("BEGIN IMMEDIATE")
+    con.execute("INSERT INTO victim_entries (victim_id, revision, action, recorded_at, recorded_by, sex, cause, role, "
+                f"direct, responsible, confidence, name, {column}) SELECT 2, 1, 'create', recorded_at, 'x', 'male', "
+                "'unknown', 'unknown', 'unknown', 'army', 'confirmed', 'Invented Person', ? FROM victim_entries",
+                (text,))
+    seq = con.execute("SELECT MAX(seq) FROM victim_entries").fetchone()[0]
+    chain.append_chained(con, "victim", seq)
+    con.execute("COMMIT")
+    con.close()
+    result = cli("verify")
+    assert result.exit_code == 1 and f"{column} that are not" in result.stderr, result.stderr

@@ -215,15 +215,19 @@ def canonical_problem(kind: str, row: dict) -> str | None:
     stamp = row.get("recorded_at")
     if not isinstance(stamp, str) or not STORED_INSTANT.match(stamp) or not _instant(stamp):
         return f"has recorded_at {stamp!r}, not in canonical form (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
-    if kind == "entry":
-        sources = row.get("sources")
+    for column in JSON_COLUMNS.get(kind, ()):
+        text = row.get(column)
         try:
-            parsed = json.loads(sources, object_pairs_hook=_no_repeated_keys)
+            parsed = json.loads(text, object_pairs_hook=_no_repeated_keys)
         except (ValueError, TypeError, RecursionError):
-            return "has sources that are not canonical JSON (a repeated key, or not JSON)"
-        if chain.canonical_json(parsed) != sources:
-            return "has sources that are not in canonical JSON form"
+            return f"has {column} that are not canonical JSON (a repeated key, or not JSON)"
+        if chain.canonical_json(parsed) != text:
+            return f"has {column} that are not in canonical JSON form"
     return None
+
+
+# JSON text columns, per chained kind: Python and SQLite's json_extract read them alike only in canonical form.
+JSON_COLUMNS = {"entry": ("sources",), "victim": ("sources", "other_names")}
 
 
 def _no_repeated_keys(pairs):
