@@ -259,7 +259,7 @@ def test_a_victim_inserted_with_sqlite3_fails_verify(cli, db, juliaca):
     assert cli("check").exit_code == 1
 
 
-@pytest.mark.parametrize("column, text", [("other_names", '["Rosa  Q.", "Rosa Q."]'.replace('", "', '","', 0)),
+@pytest.mark.parametrize("column, text", [("other_names", '["Rosa Q.", "R. Quispe"]'),
                                           ("other_names", '[ "Rosa Q." ]'),
                                           ("sources", '[{"name":"A","name":"B","url":"https://a.example"}]')])
 def test_a_correctly_chained_victim_with_non_canonical_json_fails_verify(cli, db, juliaca, column, text):
