@@ -25,6 +25,7 @@ def aside(final: Path) -> Path:
 
 
 def alive(pid: int) -> bool:
+    """Whether a process still runs (a temp file named after a dead one is left over from a kill)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -271,20 +271,12 @@ class atomic_output:
 
 
 def _remove_stale(target) -> None:
+    from protestlog.ledger_files import alive  # one liveness test for every temp-file sweep
+
     for stale in target.parent.glob(f".{target.name}{TEMP_MARK}*"):
         pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
             _unlink(stale)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def _unlink(path) -> None:
