@@ -175,3 +175,16 @@ def test_today_is_the_ledgers_not_the_machines(db):
     for machine in (AHEAD, BEHIND, "UTC"):
         s = run(db, "summary", "--json", env={"TZ": machine})
         assert json.loads(s.stdout)["range"]["until"] == behind_today.isoformat(), machine
+
+
+def test_verify_says_what_else_the_head_covers_in_plain_grammar(tmp_path):
+    """One import batch is '1 import batch', not '1 import batches'."""
+    from conftest import run_exe
+
+    db = tmp_path / "l.db"
+    csv = tmp_path / "r.csv"
+    csv.write_text("date,region,killed\n2023-01-09,Puno,1\n")
+    assert run_exe("import", csv, db=db).returncode == 0
+    out = run_exe("verify", db=db)
+    assert out.returncode == 0
+    assert "covers 2 milestones, 1 import batch and 1 setting\n" in out.stderr, out.stderr

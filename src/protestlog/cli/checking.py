@@ -67,8 +67,15 @@ def verified_line(result: dict, expect: str | None) -> str:
 
 def coverage_line(result: dict) -> str:
     c = result["chained"]
-    return (f"the head also covers {c['milestone']} milestones, {c['batch']} import batches and {c['setting']} "
-            f"settings" + (f" and {c['victim']} victim entries" if c.get("victim") else ""))
+    parts = [counted(c["milestone"], "milestone", "milestones"), counted(c["batch"], "import batch", "import batches"),
+             counted(c["setting"], "setting", "settings")] + ([counted(c["victim"], "victim entry", "victim entries")]
+                                                  if c.get("victim") else [])
+    return "the head also covers " + ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def counted(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
 
 
 @app.command()
