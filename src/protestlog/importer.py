@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import sys
-import threading
 from pathlib import Path
 
 from protestlog import chain
@@ -237,45 +236,40 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
             append = ledger.appender(by=by)
             chunk = Chunk(db, append, batch, result, written=written)
             replay = Replay(append, batch, empty=db.execute("SELECT 1 FROM entries LIMIT 1").fetchone() is None)
-            try:
-                for line, raw in (reader(hashing) if reader else rows(hashing, fmt)):
-                    result["rows"] += 1
-                    if raw is None:
-                        result["skipped"] += 1
+            for line, raw in (reader(hashing) if reader else rows(hashing, fmt)):
+                result["rows"] += 1
+                if raw is None:
+                    result["skipped"] += 1
+                    continue
+                if progress and result["rows"] % 1000 == 0:
+                    progress(result["rows"], hashing.bytes_read)
+                try:
+                    if isinstance(raw, FieldError):
+                        raise raw
+                    meta = raw.pop(META, None)
+                    record = validate(raw, today=today)
+                    if meta and meta.get("action") and not result["rejected"]:
+                        ids += chunk.write()  # the rows before it go first: the chain follows the file
+                        entry = replay.row(record, meta)
+                        if entry is not None:  # a new record: counted as added
+                            ids.append(entry["record_id"])
+                            result["added"] += 1
+                        result["replayed"] = replay.entries
                         continue
-                    if progress and result["rows"] % 1000 == 0:
-                        progress(result["rows"], hashing.bytes_read)
-                    try:
-                        if isinstance(raw, FieldError):
-                            raise raw
-                        meta = raw.pop(META, None)
-                        record = validate(raw, today=today)
-                        if meta and meta.get("action") and not result["rejected"]:
-                            ids += chunk.write()  # the rows before it go first: the chain follows the file
-                            chunk.wait()
-                            entry = replay.row(record, meta)
-                            if entry is not None:  # a new record: counted as added
-                                ids.append(entry["record_id"])
-                                result["added"] += 1
-                            result["replayed"] = replay.entries
-                            continue
-                    except FieldError as exc:
-                        result["rejected"] += 1
-                        if len(result["errors"]) < MAX_ERRORS_SHOWN:
-                            result["errors"].append(str(exc.at_line(line)))
-                        continue
-                    if result["rejected"]:
-                        continue  # the file is rejected anyway: only look for more errors
-                    chunk.rows.append((line, record, fingerprint(record)))
-                    if len(chunk.rows) >= chunk_rows:
-                        ids += chunk.write()
+                except FieldError as exc:
+                    result["rejected"] += 1
+                    if len(result["errors"]) < MAX_ERRORS_SHOWN:
+                        result["errors"].append(str(exc.at_line(line)))
+                    continue
                 if result["rejected"]:
-                    result["added"], result["already_present"], result["ids"] = 0, 0, []  # nothing stays written
-                    raise ImportRejected(result)
-                ids += chunk.write()
-                chunk.wait()
-            finally:
-                chunk.join()  # no statement may still run when the transaction ends, however it ends
+                    continue  # the file is rejected anyway: only look for more errors
+                chunk.rows.append((line, record, fingerprint(record)))
+                if len(chunk.rows) >= chunk_rows:
+                    ids += chunk.write()
+            if result["rejected"]:
+                result["added"], result["already_present"], result["ids"] = 0, 0, []  # nothing stays written
+                raise ImportRejected(result)
+            ids += chunk.write()
             result["sha256"] = hashing.sha.hexdigest()
             if dry_run:
                 raise _DryRun()
@@ -304,9 +298,7 @@ class Chunk:
     of this transaction included), the chunk's own rows are matched here, and the new rows go in
     with one executemany, chained in file order.
 
-    The executemany runs on a second thread while this one reads and validates the next rows
-    (SQLite releases the GIL while it inserts, so the two use both cores); the next chunk waits
-    for it before asking the ledger anything. `written()` is called as each chunk's insert ends.
+    `written()` is called as each chunk's insert ends (the progress counter).
     """
 
     BY_EXTERNAL_ID = ("SELECT external_id, record_id, fingerprint, action FROM entries WHERE external_id IS NOT NULL "
@@ -318,14 +310,11 @@ class Chunk:
 
     def __init__(self, db, append, batch: int, result: dict, written=None):
         self.db, self.append, self.batch, self.result, self.written = db, append, batch, result, written
-        self.writer: threading.Thread | None = None
-        self.failure: BaseException | None = None
         self.rows: list[tuple[int, dict, str]] = []  # (line, record, fingerprint)
         self.pending_notes: list[dict] = []  # notes naming a record this chunk is about to add
 
     def write(self) -> list[int]:
         """Decide every waiting row, write the new ones, and return their record ids."""
-        self.wait()
         if not self.rows:
             return []
         by_id, by_content = self._known()
@@ -350,38 +339,16 @@ class Chunk:
                 new.append((record, print_))
             else:
                 self._already_present(line, record, print_, known)
-        ids = self.append.many(new, batch_id=self.batch, execute=self._in_background) if new else []
+        # One thread: the insert once ran on a second one, and Python 3.11's Thread.join(), interrupted
+        # by Ctrl-C, could mark it stopped while it ran on; the rollback then left a row behind.
+        ids = self.append.many(new, batch_id=self.batch) if new else []
+        if new and self.written:
+            self.written()
         for note in self.pending_notes:  # rows matched by a row of this chunk: its id is known now
             note["record"] = ids[note.pop("position")]
         self.result["added"] += len(ids)
         self.rows, self.pending_notes = [], []
         return ids
-
-    def _in_background(self, run):
-        def insert():
-            try:
-                run()
-            except BaseException as exc:  # handed to the main thread by wait()
-                self.failure = exc
-
-        self.writer = threading.Thread(target=insert, name="protestlog-import-writer", daemon=True)
-        self.writer.start()
-
-    def wait(self):
-        """Let the chunk being inserted finish; raise what it raised; report it written."""
-        if self.writer is None:
-            return
-        self.join()
-        failure, self.failure = self.failure, None
-        if failure is not None:
-            raise failure
-        if self.written:
-            self.written()
-
-    def join(self):
-        if self.writer is not None:
-            self.writer.join()
-            self.writer = None
 
     def _known(self) -> tuple[dict, dict]:
         """What the ledger already holds of this chunk: latest entry by external id, first by content."""

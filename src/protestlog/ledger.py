@@ -381,12 +381,8 @@ class Ledger:
             entry["sources"] = record.get("sources") or []
             return entry
 
-        def many(items, *, batch_id: int | None = None, execute=None) -> list[int]:
-            """Append new records, each given as (record, fingerprint); returns their record ids.
-
-            `execute(run)` may run the insert `run()` later, on another thread (the importer does,
-            to read the next rows meanwhile); the caller then waits for it before anything else.
-            """
+        def many(items, *, batch_id: int | None = None) -> list[int]:
+            """Append new records, each given as (record, fingerprint); returns their record ids."""
             rows, links = [], []
             for record, print_ in items:
                 entry = build(record, action="create", record_id=None, revision=1, reason=None,
@@ -394,14 +390,11 @@ class Ledger:
                 rows.append([entry[c] for c in columns])
                 links.append((entry["seq"], entry["prev_hash"], entry["hash"]))
 
-            def run():
-                try:
-                    self.db.executemany(sql, rows)
-                    chain.link_many(self.db, links)
-                except sqlite3.IntegrityError as exc:  # the caller rolls the whole transaction back
-                    raise LedgerError(f"the ledger refused a record of this batch: {exc}") from None
-
-            (execute or (lambda job: job()))(run)
+            try:
+                self.db.executemany(sql, rows)
+                chain.link_many(self.db, links)
+            except sqlite3.IntegrityError as exc:  # the caller rolls the whole transaction back
+                raise LedgerError(f"the ledger refused a record of this batch: {exc}") from None
             record_id = columns.index("record_id")
             return [row[record_id] for row in rows]
 
