@@ -144,16 +144,7 @@ def retract(
     Example:
       protestlog retract 4 --reason "same deaths as record 3"
     """
-    from protestlog.cli import prompts
-    from protestlog.corrections import find_record, retract as retract_record
-
-    env = settings(ctx).env
-    with open_ledger(ctx) as ledger:
-        if reason is None or not reason.strip():
-            find_record(ledger, record)
-        reason = prompts.reason(reason, env, what=f"retracting record {record}")
-        entry = retract_record(ledger, record, reason=reason, by=by)
-    print_entry(env, entry, as_json)
+    _change_state(ctx, record, reason, by, as_json, "retract")
 
 
 @app.command()
@@ -171,15 +162,21 @@ def restore(
     Example:
       protestlog restore 4 --reason "not a duplicate: a second incident"
     """
+    _change_state(ctx, record, reason, by, as_json, "restore")
+
+
+def _change_state(ctx, record: str, reason: str | None, by: str | None, as_json: bool, action: str):
+    """Retract or restore: both need an existing record and a reason (asked for at a terminal)."""
+    from protestlog import corrections
     from protestlog.cli import prompts
-    from protestlog.corrections import find_record, restore as restore_record
 
     env = settings(ctx).env
     with open_ledger(ctx) as ledger:
         if reason is None or not reason.strip():
-            find_record(ledger, record)
-        reason = prompts.reason(reason, env, what=f"restoring record {record}")
-        entry = restore_record(ledger, record, reason=reason, by=by)
+            corrections.find_record(ledger, record)  # an unknown id fails before the prompt
+        verb = {"retract": "retracting", "restore": "restoring"}[action]
+        reason = prompts.reason(reason, env, what=f"{verb} record {record}")
+        entry = getattr(corrections, action)(ledger, record, reason=reason, by=by)
     print_entry(env, entry, as_json)
 
 
