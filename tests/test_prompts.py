@@ -128,6 +128,9 @@ def test_a_missing_reason_is_a_usage_error_without_a_terminal(cli, db, command):
     assert "--reason is required" in result.stderr and "None" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert snapshot(db) == before
+    verb = {"retract": "retracting record 1", "restore": "restoring record 1"}.get(command[0])
+    if verb:  # the message names what was being done
+        assert verb in result.stderr
 
 
 def test_a_missing_reason_is_asked_for_at_a_terminal(cli, add, db):
