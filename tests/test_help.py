@@ -78,3 +78,15 @@ def test_completion_scripts_complete_commands(tmp_path):
 def test_an_unknown_shell_is_a_usage_error(cli):
     result = cli("--show-completion", "tcsh")
     assert result.exit_code == 2 and "tcsh" in result.stderr and "zsh" in result.stderr
+
+
+def test_import_and_victim_import_explain_their_shared_options_alike(cli):
+    """FILE, --format and --dry-run are declared once (cli/options.py): both imports say the same."""
+    def option_lines(*path):
+        text = cli(*path, "--help", env={"COLUMNS": "100"}).stdout
+        return [line for line in text.splitlines() if line.strip().startswith(("FILE", "-f, --format", "--dry-run"))]
+
+    shared = option_lines("import")
+    assert len(shared) == 3 and "NDJSON file ('-': standard input)" in shared[0], shared
+    assert option_lines("victim", "import") == shared
+    assert "<csv|tsv|json|ndjson>" in shared[1]

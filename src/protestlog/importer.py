@@ -106,8 +106,11 @@ class Schema:
 INCIDENTS = Schema(COLUMNS, IGNORED, "columns are named like the 'add' options: date, region, killed, ...")
 
 
-def read_delimited(stream, delimiter: str, schema: Schema = INCIDENTS):
-    """Yield (line, raw row) pairs from CSV or TSV; raise on a header the ledger cannot take."""
+def read_header(stream, delimiter: str):
+    """A CSV/TSV reader past its header, and the header's column names (each at most once).
+
+    The one delimited reader of every import: protestlog's own columns here, ACLED's and UCDP's
+    in interop/, which each judge the names themselves."""
     reader = csv.reader(stream, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
@@ -118,11 +121,14 @@ def read_delimited(stream, delimiter: str, schema: Schema = INCIDENTS):
     names = [column_name(h) for h in header]
     seen = set()
     for name in names:
-        if name in seen:
+        if name in seen and name:
             raise FieldError("header", name, "column appears twice", 1)
-        if name not in schema.columns and name not in schema.ignored:
-            raise FieldError("header", name, f"is not a column protestlog knows ({schema.hint})", 1)
         seen.add(name)
+    return reader, names
+
+
+def data_rows(reader, width: int, delimiter: str):
+    """(line, values | FieldError) for each row after the header; blank lines are skipped."""
     while True:
         try:
             values = next(reader)
@@ -133,15 +139,28 @@ def read_delimited(stream, delimiter: str, schema: Schema = INCIDENTS):
             return
         if not values or all(v.strip() == "" for v in values):
             continue  # blank lines between rows are harmless
-        if len(values) != len(names):
+        if len(values) != width:
             yield reader.line_num, FieldError("row", delimiter.join(values),
-                                              f"has {len(values)} fields, the header has {len(names)}")
+                                              f"has {len(values)} fields, the header has {width}")
+            continue
+        yield reader.line_num, values
+
+
+def read_delimited(stream, delimiter: str, schema: Schema = INCIDENTS):
+    """Yield (line, raw row) pairs from CSV or TSV; raise on a header the ledger cannot take."""
+    reader, names = read_header(stream, delimiter)
+    for name in names:
+        if name not in schema.columns and name not in schema.ignored:
+            raise FieldError("header", name, f"is not a column protestlog knows ({schema.hint})", 1)
+    for line, values in data_rows(reader, len(names), delimiter):
+        if isinstance(values, FieldError):
+            yield line, values
             continue
         row = {n: unneutralise(v) for n, v in zip(names, values) if n not in schema.ignored}
         meta = {n: unneutralise(v) for n, v in zip(names, values) if n in REPLAYED and v != ""}
         if meta and schema is INCIDENTS:  # incident history exports replay; other lists keep their own rules
             row[META] = meta
-        yield reader.line_num, row
+        yield line, row
 
 
 def _object_row(item, number, schema: Schema = INCIDENTS):
@@ -196,11 +215,17 @@ def read_ndjson(stream, schema: Schema = INCIDENTS):
 
 def rows(raw_stream, fmt: str, schema: Schema = INCIDENTS):
     """(line, row-or-FieldError) pairs; decoding problems name the line."""
+    return decoded(raw_stream, {"csv": lambda text: read_delimited(text, ",", schema),
+                                "tsv": lambda text: read_delimited(text, "\t", schema),
+                                "json": lambda text: read_json(text, schema),
+                                "ndjson": lambda text: read_ndjson(text, schema)}[fmt])
+
+
+def decoded(raw_stream, read):
+    """Run `read` over the bytes as UTF-8 text (a BOM dropped); a byte that is not UTF-8 is a FieldError."""
     text = io.TextIOWrapper(io.BufferedReader(raw_stream), encoding="utf-8-sig", errors="strict", newline="")
-    reader = {"csv": lambda: read_delimited(text, ",", schema), "tsv": lambda: read_delimited(text, "\t", schema),
-              "json": lambda: read_json(text, schema), "ndjson": lambda: read_ndjson(text, schema)}[fmt]()
     try:
-        yield from reader
+        yield from read(text)
     except UnicodeDecodeError as exc:
         raise FieldError("encoding", exc.object[max(exc.start - 10, 0):exc.end + 10].decode("latin-1"),
                          "the file is not UTF-8 text") from None

@@ -13,7 +13,9 @@ from protestlog.cli.app import (
     parse_as_of, settings,
 )
 from protestlog.cli.reading import LIST_COLUMNS
-from protestlog.cli.options import AsOfOpt, ByOpt, ReasonOpt
+from protestlog.cli.options import (
+    AsOfOpt, ByOpt, CountsJsonFlag, DryRunOpt, ExportFormatOpt, FileFormat, ImportFileArg, ImportFormatOpt, ReasonOpt,
+)
 
 # ---- import, batches, export -------------------------------------------------------
 
@@ -23,21 +25,14 @@ class Interop(str, Enum):
     ucdp = "ucdp"
 
 
-class ImportFormat(str, Enum):
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-    ndjson = "ndjson"
-
-
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: str = typer.Argument(..., metavar="FILE", help="CSV, TSV, JSON array or NDJSON file ('-': standard input)."),
-    fmt: Optional[ImportFormat] = typer.Option(None, "--format", "-f", help="File format (default: by extension)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    file: ImportFileArg,
+    fmt: ImportFormatOpt = None,
+    dry_run: DryRunOpt = False,
     by: ByOpt = None,
-    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON on stdout."),
+    as_json: CountsJsonFlag = False,
     source_format: Optional[Interop] = typer.Option(None, "--from", help="Read an ACLED export or a UCDP GED "
                                                                           "file (CSV/TSV) in its own columns."),
     country: Optional[str] = typer.Option(None, "--country", help="With --from: keep only this country's rows "
@@ -267,17 +262,10 @@ def apply_corrections_cmd(
         env.say(f"{file}: {verb} {result['applied']}, already applied {result['already_applied']}")
 
 
-class ExportFormat(str, Enum):
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-    ndjson = "ndjson"
-
-
 @app.command()
 def export(
     ctx: typer.Context,
-    fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", "-f", help="csv, tsv, json or ndjson."),
+    fmt: ExportFormatOpt = FileFormat.csv,
     as_json: JsonShort = False,
     since: Optional[str] = typer.Option(None, help="First incident date (included)."),
     until: Optional[str] = typer.Option(None, help="Last incident date (included)."),

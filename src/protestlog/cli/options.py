@@ -1,5 +1,6 @@
 """Options shared by several commands, declared once."""
 
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
@@ -63,3 +64,22 @@ MinConfidenceOpt = Annotated[Text, typer.Option(
 
 
 ReasonOpt = Annotated[Text, typer.Option("--reason", help="Why (required): the new report, the error found.")]
+
+
+class FileFormat(str, Enum):
+    """The file formats import reads and export writes (incidents and victims alike)."""
+
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    ndjson = "ndjson"
+
+
+# `import` and `victim import` take the same file, format and dry-run options.
+ImportFileArg = Annotated[str, typer.Argument(metavar="FILE", help="CSV, TSV, JSON array or NDJSON file "
+                                                                   "('-': standard input).")]
+ImportFormatOpt = Annotated[Optional[FileFormat], typer.Option("--format", "-f",
+                                                               help="File format (default: by extension).")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")]
+CountsJsonFlag = Annotated[bool, typer.Option("--json", help="Print the counts as JSON on stdout.")]
+ExportFormatOpt = Annotated[FileFormat, typer.Option("--format", "-f", help="csv, tsv, json or ndjson.")]

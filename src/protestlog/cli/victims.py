@@ -1,6 +1,5 @@
 """The `victim` command group: add, list, show, amend, retract, restore, import, export."""
 
-from enum import Enum
 from typing import Annotated, List, Optional
 
 import typer
@@ -11,7 +10,10 @@ from protestlog.output import Env, write_json, write_rows
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, LedgerGroup, app, chosen_format, day_option, open_ledger, parse_as_of, settings,
 )
-from protestlog.cli.options import AsOfOpt, ByOpt, JsonFlag, NoteOpt, ReasonOpt, Text
+from protestlog.cli.options import (
+    AsOfOpt, ByOpt, CountsJsonFlag, DryRunOpt, ExportFormatOpt, FileFormat, ImportFileArg, ImportFormatOpt, JsonFlag,
+    NoteOpt, ReasonOpt, Text,
+)
 
 victim_app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, rich_markup_mode=None,
                          help="People, not just counts: victim records linked to incidents, append-only "
@@ -273,20 +275,11 @@ def victim_show(ctx: typer.Context, victim: VictimArg, as_of: AsOfOpt = None, fm
     write_rows(env, rows, columns[:-1], "table", title="History")
 
 
-class FileFormat(str, Enum):
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-    ndjson = "ndjson"
-
-
 @victim_app.command("import")
 def victim_import(
     ctx: typer.Context,
-    file: str = typer.Argument(..., metavar="FILE", help="CSV, TSV, JSON array or NDJSON ('-': standard input)."),
-    fmt: Optional[FileFormat] = typer.Option(None, "--format", "-f", help="File format (default: by extension)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
-    by: ByOpt = None, as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON on stdout."),
+    file: ImportFileArg, fmt: ImportFormatOpt = None, dry_run: DryRunOpt = False, by: ByOpt = None,
+    as_json: CountsJsonFlag = False,
 ):
     """Import a victim list: idempotent by external id, and all rows or none.
 
@@ -333,7 +326,7 @@ def run_victim_import(ctx, file: str, fmt: str | None, dry_run: bool, by, as_jso
 @victim_app.command("export")
 def victim_export(
     ctx: typer.Context,
-    fmt: FileFormat = typer.Option(FileFormat.csv, "--format", "-f", help="csv, tsv, json or ndjson."),
+    fmt: ExportFormatOpt = FileFormat.csv,
     as_json: JsonShort = False, as_of: AsOfOpt = None,
     redact: bool = typer.Option(False, "--redact", help="Names become victim ids; descriptions, other spellings, "
                                                         "notes and recorders are left out: for publication."),

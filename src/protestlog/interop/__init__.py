@@ -6,10 +6,7 @@ validated with the same gate as every import, and named by line and by the forma
 column when they are refused.
 """
 
-import csv
-import io
-
-from protestlog.errors import FieldError, LedgerError
+from protestlog.errors import FieldError
 from protestlog.records import validate
 from protestlog.regions import fold
 
@@ -52,58 +49,33 @@ def keep_country(row: dict, country: str | None, column: str = "country"):
 
 def reader(kind: str, *, today, country: str | None = None, delimiter: str = ","):
     """A row source for importer.import_file: (line, validated record | FieldError | SKIP)."""
+    from protestlog.importer import decoded
+
     fmt = module(kind)
-
-    def read(raw_stream):
-        text = io.TextIOWrapper(io.BufferedReader(raw_stream), encoding="utf-8-sig", errors="strict", newline="")
-        try:
-            yield from _rows(fmt, text, today=today, country=country, delimiter=delimiter)
-        except UnicodeDecodeError as exc:
-            raise FieldError("encoding", exc.object[max(exc.start - 10, 0):exc.end + 10].decode("latin-1"),
-                             "the file is not UTF-8 text") from None
-
-    return read
+    return lambda raw_stream: decoded(raw_stream, lambda text: _rows(fmt, text, today=today, country=country,
+                                                                     delimiter=delimiter))
 
 
 def _rows(fmt, text, *, today, country, delimiter):
-    from protestlog.importer import unneutralise
+    from protestlog.importer import data_rows, read_header, unneutralise
 
-    rows = csv.reader(text, delimiter=delimiter, strict=True)
-    try:
-        header = [h.strip().lower() for h in next(rows)]
-    except StopIteration:
-        raise LedgerError("the file is empty (expected a header row)") from None
-    except csv.Error as exc:
-        raise FieldError("header", "", f"is not valid CSV: {exc}", 1) from None
+    rows, header = read_header(text, delimiter)
     missing = [c for c in fmt.REQUIRED if c not in header]
     if missing:
         raise FieldError("header", ",".join(header)[:80], f"lacks {fmt.NAME}'s column(s) {', '.join(missing)}", 1)
-    repeated = sorted({h for h in header if header.count(h) > 1 and h})
-    if repeated:
-        raise FieldError("header", repeated[0], "column appears twice", 1)
-    while True:
-        try:
-            values = next(rows)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield rows.line_num, FieldError("row", "", f"is not valid CSV: {exc}")
-            return
-        if not values or all(v.strip() == "" for v in values):
-            continue
-        if len(values) != len(header):
-            yield rows.line_num, FieldError("row", delimiter.join(values)[:80],
-                                            f"has {len(values)} fields, the header has {len(header)}")
+    for line, values in data_rows(rows, len(header), delimiter):
+        if isinstance(values, FieldError):
+            yield line, values
             continue
         row = {h: unneutralise(v).strip() for h, v in zip(header, values) if h}
         try:
             if not keep_country(row, country):
-                yield rows.line_num, SKIP
+                yield line, SKIP
                 continue
             mapped = fmt.to_record(row)
-            yield rows.line_num, _validated(mapped, row, fmt.COLUMN_OF, today)
+            yield line, _validated(mapped, row, fmt.COLUMN_OF, today)
         except FieldError as exc:
-            yield rows.line_num, exc
+            yield line, exc
 
 
 def _validated(mapped: dict, row: dict, column_of: dict, today) -> dict:
