@@ -9,6 +9,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -18,12 +19,8 @@ DATA = REPO / "data"
 INCIDENTS, VICTIMS = DATA / "peru_2022_2023.csv", DATA / "peru_victims.csv"
 CHECKPOINTS, CORRECTIONS = DATA / "peru_checkpoints.csv", DATA / "peru_corrections.csv"
 SINCE, UNTIL = "2022-12-07", "2023-03-31"
-# Sites that copy or scrape other outlets' pages. A URL there must say whose page it is: "(copy at …)".
-KNOWN_COPIES = ("hch.tv", "bflnqr70.asia", "werkenrojo", "monitoreamos", "infotecrealico", "writeathon.ca",
-                "peruweek", "pledgetimes", "tudiariohuanuco", "ru24.pro", "jerre-dev.xyz", "tdvxyc.com",
-                "01spn.group", "originvl.com", "clickdemipais", "hurlinghampost", "tunota.com", "tudocente.com",
-                "pascolibre", "paolarojas", "elluchador", "globelivemedia", "almanar.com.lb", "lasuperdiscoteca",
-                "xn--eltequeo", "monterrionoticias", "vivacadiz", "departamento19", "evtv.online", "elbolivariano")
+# Hosts that copy, mirror or summarise other outlets' pages, each with why: data/copy_sites.csv.
+COPY_SITES = DATA / "copy_sites.csv"
 
 sys.path.insert(0, str(REPO / "tools"))
 import shipped_data_docs as docs  # noqa: E402
@@ -57,10 +54,41 @@ def test_every_row_has_a_source_and_a_web_address():
         assert url and url.startswith(("https://", "http://")) and " " not in url, f"{file} {key}: bad URL {url!r}"
 
 
+def copy_site(url: str) -> dict | None:
+    """The data/copy_sites.csv row whose site is this URL's host or a parent domain of it."""
+    host = (urlparse(url).hostname or "").lower()
+    return next((s for s in rows(COPY_SITES) if host == s["site"] or host.endswith("." + s["site"])), None)
+
+
+def test_the_copy_site_list_says_why():
+    sites = rows(COPY_SITES)
+    assert len({s["site"] for s in sites}) == len(sites)
+    for s in sites:
+        assert s["kind"] in ("copy", "summary") and s["why"].strip(), s
+        assert s["site"] == s["site"].strip().lower() and "/" not in s["site"], s
+
+
 def test_copies_say_whose_page_they_are():
-    unlabelled = [(file, key, url) for file, key, name, url in every_citation()
-                  if any(site in url for site in KNOWN_COPIES) and "(copy at " not in name]
+    """A page on a copy site names the copy's host: "(copy at HOST)"; a second-hand summary says so."""
+    unlabelled = []
+    for file, key, name, url in every_citation():
+        site = copy_site(url)
+        if site is None:
+            continue
+        said = name.split("copy at ", 1)[1] if "copy at " in name else ""
+        labelled = site["site"] in said if site["kind"] == "copy" else "summar" in name.lower()
+        if not labelled:
+            unlabelled.append((file, key, name, url))
     assert unlabelled == []
+
+
+def test_copy_site_matching_is_by_host():
+    """A copy site's name in a path or query, or a look-alike host, is not that site."""
+    assert copy_site("https://hch.tv/2023/01/12/x")["site"] == "hch.tv"
+    assert copy_site("https://elcomercio-diariocorreo-prod.cdn.arcpublishing.com/edicion/x")["kind"] == "copy"
+    assert copy_site("https://larepublica.pe/sociedad/hch.tv/x") is None
+    assert copy_site("https://nothch.tv/x") is None
+    assert copy_site("https://www.hrw.org/report/2023/04/26/deadly-decline") is None
 
 
 def test_ids_are_unique_and_every_victim_and_correction_links_to_an_incident():
