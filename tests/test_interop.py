@@ -126,6 +126,8 @@ def test_acled_reimport_is_idempotent_and_a_revision_is_reported(cli, tmp_path):
     ("time_precision", "7", "line 3: time_precision='7': must be ACLED's 1"),
     ("event_id_cnty", "", "line 3: event_id_cnty='': is required"),
     ("event_date", "09 January 2099", "line 3: event_date='09 January 2099': is in the future"),
+    ("event_date", "31 February 2023", "line 3: event_date='31 February 2023': not a real calendar date"),
+    ("event_date", "2023-02-29", "line 3: event_date='2023-02-29': not a real calendar date"),
 ])
 def test_acled_bad_rows_name_line_and_column(cli, tmp_path, db, column, value, message):
     rows = [dict(r) for r in ACLED_ROWS[:3]]
@@ -220,6 +222,8 @@ def test_ucdp_field_by_field(cli, tmp_path):
     ("adm_1", "Atlantis department", "line 3: adm_1='Atlantis department': unknown region"),
     ("date_start", "15/12/2022", "line 3: date_start='15/12/2022': expected a GED date"),
     ("date_prec", "9", "line 3: date_prec='9': must be GED's"),
+    ("date_start", "2023-02-31", "line 3: date_start='2023-02-31': not a real calendar date"),
+    ("deaths_civilians", "5", "line 3: deaths_civilians='5': is more than best (3)"),
 ])
 def test_ucdp_bad_rows_name_line_and_column(cli, tmp_path, column, value, message):
     rows = [dict(r) for r in UCDP_ROWS]
@@ -273,3 +277,59 @@ def test_the_alleged_responsible_force_survives_an_acled_round_trip(cli, add, tm
     monkeypatch.setenv("PROTESTLOG_DB", str(tmp_path / "fresh.db"))
     assert cli("import", "--from", "acled", f).exit_code == 0
     assert sorted(r["responsible"] for r in records(cli).values()) == ["army", "police"]
+
+
+def test_every_problem_of_a_ucdp_row_is_reported(cli, tmp_path, db):
+    """Finding F6: low above best and high below it, an end before the start and more civilian
+    deaths than deaths: one line each, in the file's column order; the row counts once."""
+    rows = [dict(r) for r in UCDP_ROWS]
+    rows[1].update(date_start="2022-12-14", date_end="2022-12-11", best="3", low="5", high="2", deaths_civilians="4")
+    r = cli("import", "--from", "ucdp", write_csv(tmp_path / "bad.csv", UCDP_HEADER, rows))
+    assert r.exit_code == 1
+    assert r.stderr.splitlines() == [
+        "protestlog: error: line 3: date_end='2022-12-11': is before date 2022-12-14",
+        "protestlog: error: line 3: deaths_civilians='4': is more than best (3)",
+        "protestlog: error: line 3: high='2': is less than killed (3)",
+        "protestlog: error: line 3: low='5': is more than killed (3) (1 row rejected; nothing was imported)"]
+    assert not db.exists()
+
+
+def test_every_problem_of_an_acled_row_is_reported(cli, tmp_path):
+    rows = [dict(r) for r in ACLED_ROWS[:3]]
+    rows[1].update(event_id_cnty="", event_date="30 February 2023", time_precision="7", admin1="Atlantis",
+                   fatalities="many")
+    r = cli("import", "--from", "acled", write_csv(tmp_path / "bad.csv", ACLED_HEADER, rows))
+    assert r.exit_code == 1
+    assert r.stderr.splitlines() == [
+        "protestlog: error: line 3: event_id_cnty='': is required (it makes re-imports idempotent)",
+        "protestlog: error: line 3: event_date='30 February 2023': not a real calendar date",
+        "protestlog: error: line 3: time_precision='7': must be ACLED's 1 (day), 2 (week) or 3 (month)",
+        "protestlog: error: line 3: admin1='Atlantis': unknown region; not a region of Peru (see data/peru_regions.csv)",
+        "protestlog: error: line 3: fatalities='many': must be a whole number (1 row rejected; nothing was imported)"]
+
+
+def test_problems_beyond_those_shown_are_counted_as_problems_not_rows(cli, tmp_path):
+    """25 rows with two problems each: 20 lines shown, 30 problems not shown, 25 rows rejected."""
+    rows = [ucdp_row(id=str(i), date_start="2022-12-11", adm_1="Puno", best="3", low="4", high="2")
+            for i in range(25)]
+    r = cli("import", "--from", "ucdp", write_csv(tmp_path / "bad.csv", UCDP_HEADER, rows))
+    assert r.exit_code == 1
+    lines = r.stderr.splitlines()
+    assert len(lines) == 20 and lines[0] == "protestlog: error: line 2: high='2': is less than killed (3)"
+    assert lines[-1] == ("protestlog: error: line 11: low='4': is more than killed (3) "
+                         "(25 rows rejected, 30 more problems not shown; nothing was imported)")
+
+
+@pytest.mark.parametrize("command,content", [
+    (("import", "--from", "acled"), "event_id_cnty,event_date,admin1,fatalities\nP1,31 February 2023,Puno,1\n"),
+    (("import", "--from", "ucdp"), "id,date_start,adm_1,best,deaths_civilians\n1,2023-01-09,Puno,3,5\n"),
+    (("import",), "date,region,killed\n2023-02-31,Puno,1\n"),
+    (("victim", "import"), "external_id,name,date_of_death\nv1,Ana,2023-02-31\n"),
+    (("import",), "external_id,name,date_of_death\nv1,Ana,2023-02-31\n"),  # a victim list, recognised
+])
+def test_a_failed_import_into_a_new_path_leaves_no_file(cli, tmp_path, db, command, content):
+    f = tmp_path / "bad.csv"
+    f.write_text(content, encoding="utf-8")
+    r = cli(*command, f)
+    assert r.exit_code == 1 and "line 2:" in r.stderr, r
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]  # no ledger, no -wal, no aside file

@@ -35,6 +35,32 @@ class FieldError(LedgerError):
         return FieldError(self.field, self.value, self.reason, line)
 
 
+class FieldErrors(FieldError):
+    """Several fields of one record are wrong. Reads as the first, so a command that shows one
+    still can; carries them all, so an import reports every problem of a row at once."""
+
+    def __init__(self, errors: list):
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.field, first.value, first.reason, first.line)
+
+    def at_line(self, line: int) -> "FieldErrors":
+        return FieldErrors([e.at_line(line) for e in self.errors])
+
+
+def raise_any(errors: list):
+    """Raise what was found: nothing, the one FieldError, or FieldErrors for several."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise FieldErrors(errors)
+
+
+def each_error(exc: FieldError) -> list:
+    """Every problem an error stands for, in the order found."""
+    return exc.errors if isinstance(exc, FieldErrors) else [exc]
+
+
 class OptionError(FieldError):
     """A command-line option value that cannot be used (an --as-of out of range): exit 2."""
 

@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 
 from protestlog import chain
-from protestlog.errors import FieldError, LedgerError
+from protestlog.errors import FieldError, LedgerError, each_error
+from protestlog.file_repeats import Repeats
+from protestlog.import_chunk import MAX_ERRORS_SHOWN, Chunk, Replay
 from protestlog.ledger import who
 from protestlog.records import FIELDS, fingerprint, strict_json, validate
 
@@ -27,7 +29,6 @@ IGNORED = {"id", "revision", "action", "recorded_at", "recorded_by", "reason", "
            "sources_count", "running_killed", "running_injured", "batch_id", "fingerprint", "victims"}
 FORMATS = ("csv", "tsv", "json", "ndjson")
 EXTENSIONS = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson"}
-MAX_ERRORS_SHOWN = 20
 # The export guard prefixes ' to a cell starting with a formula character, and to one that starts
 # with ' followed by one of those or another ' (so a text that begins with ' survives the trip).
 NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r", "''")
@@ -39,11 +40,13 @@ META = "__revision__"
 class ImportRejected(LedgerError):
     """The file had invalid rows; nothing was written."""
 
-    def __init__(self, result: dict):
+    def __init__(self, result: dict, problems: int | None = None):
         self.result = result
+        # Problems found, shown or not: a row can have several, so this can exceed result["rejected"].
+        self.problems = max(problems or 0, len(result["errors"]))
         first = result["errors"][0]
         more = result["rejected"] - 1
-        super().__init__(first + (f" (and {more} more rejected rows; nothing was imported)" if more else
+        super().__init__(first + (f" (and {more} more rejected rows; nothing was imported)" if more > 0 else
                                   " (nothing was imported)"))
 
 
@@ -241,7 +244,8 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
     `reader(stream)` replaces the built-in formats (interop/: ACLED, UCDP); it yields the same
     (line, row or FieldError) pairs, and None for a row it skips on purpose (another country).
     Valid rows are decided and written a chunk at a time (see Chunk), all in one transaction:
-    a run stopped anywhere, between chunks too, leaves the ledger as it was.
+    a run stopped anywhere, between chunks too, leaves the ledger as it was. The reader may carry
+    `id_label(external_id)` -> (column, value), the file's own naming of an id for errors.
     """
     fmt = detect_format(path, fmt)
     source = open_source(path)
@@ -259,7 +263,9 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
             batch = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM imports").fetchone()[0]
             written = (lambda: progress(result["rows"], hashing.bytes_read)) if progress else None
             append = ledger.appender(by=by)
-            chunk = Chunk(db, append, batch, result, written=written)
+            problems = Problems(result)
+            chunk = Chunk(db, append, batch, result, written=written,
+                          repeats=Repeats(db, getattr(reader, "id_label", None)), problems=problems)
             replay = Replay(append, batch, empty=db.execute("SELECT 1 FROM entries LIMIT 1").fetchone() is None)
             for line, raw in (reader(hashing) if reader else rows(hashing, fmt)):
                 result["rows"] += 1
@@ -273,7 +279,9 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
                         raise raw
                     meta = raw.pop(META, None)
                     record = validate(raw, today=today)
-                    if meta and meta.get("action") and not result["rejected"]:
+                    if meta and meta.get("action"):
+                        if result["rejected"]:
+                            continue  # the file is rejected anyway: only look for more errors
                         ids += chunk.write()  # the rows before it go first: the chain follows the file
                         entry = replay.row(record, meta)
                         if entry is not None:  # a new record: counted as added
@@ -282,19 +290,17 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
                         result["replayed"] = replay.entries
                         continue
                 except FieldError as exc:
-                    result["rejected"] += 1
-                    if len(result["errors"]) < MAX_ERRORS_SHOWN:
-                        result["errors"].append(str(exc.at_line(line)))
+                    problems.reject(line, exc)
                     continue
-                if result["rejected"]:
-                    continue  # the file is rejected anyway: only look for more errors
+                # After a rejected row, rows still go to the chunk: it looks for contradictory repeats only.
                 chunk.rows.append((line, record, fingerprint(record)))
                 if len(chunk.rows) >= chunk_rows:
                     ids += chunk.write()
+            ids += chunk.write()
+            chunk.repeats.close()
             if result["rejected"]:
                 result["added"], result["already_present"], result["ids"] = 0, 0, []  # nothing stays written
-                raise ImportRejected(result)
-            ids += chunk.write()
+                problems.raise_rejected()
             result["sha256"] = hashing.sha.hexdigest()
             if dry_run:
                 raise _DryRun()
@@ -314,129 +320,27 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
     return result
 
 
-class Chunk:
-    """Valid rows waiting to be decided and written together.
+class Problems:
+    """The rejected rows of a file and everything wrong with each, shown in line order (a
+    contradictory repeat is found when its chunk is decided, after later rows were read)."""
 
-    A row with an external id is already present when an entry has that id; a row without one
-    when an entry has its content fingerprint; in both cases also when an earlier row of the file
-    was added with it. The ledger is asked once per chunk (the entries written by earlier chunks
-    of this transaction included), the chunk's own rows are matched here, and the new rows go in
-    with one executemany, chained in file order.
+    def __init__(self, result: dict):
+        self.result, self.found, self.count = result, [], 0
 
-    `written()` is called as each chunk's insert ends (the progress counter).
-    """
+    def reject(self, line: int, exc: FieldError):
+        self.result["rejected"] += 1
+        for error in each_error(exc):
+            self.count += 1
+            self.found.append((line, str(error.at_line(line))))
+        if len(self.found) > 5 * MAX_ERRORS_SHOWN:  # keep the first lines only: memory stays flat
+            self.found = self._first()
 
-    BY_EXTERNAL_ID = ("SELECT external_id, record_id, fingerprint, action FROM entries WHERE external_id IS NOT NULL "
-                      "AND external_id IN (SELECT value FROM json_each(?)) ORDER BY seq")
-    # A row matched by content: is the record it matches retracted now? (Its latest entry says.)
-    BY_CONTENT = ("SELECT fingerprint, record_id, (SELECT action FROM entries AS l WHERE l.record_id = e.record_id "
-                  "ORDER BY l.seq DESC LIMIT 1) AS action FROM entries AS e WHERE fingerprint IS NOT NULL "
-                  "AND fingerprint IN (SELECT value FROM json_each(?)) ORDER BY seq DESC")
+    def _first(self) -> list:
+        return sorted(self.found, key=lambda found: found[0])[:MAX_ERRORS_SHOWN]  # stable: a row's own order
 
-    def __init__(self, db, append, batch: int, result: dict, written=None):
-        self.db, self.append, self.batch, self.result, self.written = db, append, batch, result, written
-        self.rows: list[tuple[int, dict, str]] = []  # (line, record, fingerprint)
-        self.pending_notes: list[dict] = []  # notes naming a record this chunk is about to add
-
-    def write(self) -> list[int]:
-        """Decide every waiting row, write the new ones, and return their record ids."""
-        if not self.rows:
-            return []
-        by_id, by_content = self._known()
-        new: list[tuple[dict, str]] = []
-        new_ids: dict[str, int] = {}  # external id -> position in `new`
-        new_prints: dict[str, int] = {}  # fingerprint -> position in `new`
-        for line, record, print_ in self.rows:
-            external = record["external_id"]
-            if external:
-                known = by_id.get(external)
-                if known is None and external in new_ids:
-                    known = {"record_id": None, "position": new_ids[external], "action": "create",
-                             "fingerprint": new[new_ids[external]][1]}
-            else:
-                known = by_content.get(print_)
-                if known is None and print_ in new_prints:
-                    known = {"record_id": None, "position": new_prints[print_], "action": "create"}
-            if known is None:
-                if external:
-                    new_ids[external] = len(new)
-                new_prints.setdefault(print_, len(new))
-                new.append((record, print_))
-            else:
-                self._already_present(line, record, print_, known)
-        # One thread: the insert once ran on a second one, and Python 3.11's Thread.join(), interrupted
-        # by Ctrl-C, could mark it stopped while it ran on; the rollback then left a row behind.
-        ids = self.append.many(new, batch_id=self.batch) if new else []
-        if new and self.written:
-            self.written()
-        for note in self.pending_notes:  # rows matched by a row of this chunk: its id is known now
-            note["record"] = ids[note.pop("position")]
-        self.result["added"] += len(ids)
-        self.rows, self.pending_notes = [], []
-        return ids
-
-    def _known(self) -> tuple[dict, dict]:
-        """What the ledger already holds of this chunk: latest entry by external id, first by content."""
-        externals = sorted({r["external_id"] for _, r, _ in self.rows if r["external_id"]})
-        prints = sorted({p for _, r, p in self.rows if not r["external_id"]})
-        by_id = {row["external_id"]: dict(row) for row in
-                 self.db.execute(self.BY_EXTERNAL_ID, (json.dumps(externals),))} if externals else {}
-        by_content = {row["fingerprint"]: dict(row) for row in
-                      self.db.execute(self.BY_CONTENT, (json.dumps(prints),))} if prints else {}
-        return by_id, by_content  # later rows overwrite earlier: the latest by id, the first by content
-
-    def _already_present(self, line: int, record: dict, print_: str, known: dict):
-        """Count a known row; say when it is a retracted record, or an external id with other content."""
-        self.result["already_present"] += 1
-        note = {"line": line, "external_id": record["external_id"], "record": known["record_id"]}
-        if "position" in known:
-            note["position"] = known["position"]
-        if known["action"] == "retract":
-            target = self.result["retracted"]
-        elif record["external_id"] and known["fingerprint"] != print_:
-            target = self.result["differs"]
-        else:
-            return
-        if len(target) < MAX_ERRORS_SHOWN:
-            target.append(note)
-            if "position" in note:
-                self.pending_notes.append(note)
-
-
-class Replay:
-    """Rows of a history export (`export --include-history`): each revision is replayed in order,
-    so amendments stay amendments and retractions stay retracted. Only into an empty ledger: its
-    record ids are mapped to new ones, and mixing them with existing records would be a merge."""
-
-    def __init__(self, append, batch: int, *, empty: bool):
-        self.append, self.batch, self.empty = append, batch, empty
-        self.ids: dict[str, int] = {}
-        self.revisions: dict[str, int] = {}
-        self.entries = 0
-
-    def row(self, record: dict, meta: dict) -> dict | None:
-        action, old = str(meta.get("action")).strip(), str(meta.get("id", "")).strip()
-        if not self.empty:
-            raise FieldError("action", action, "a history export (export --include-history) can only be replayed "
-                                               "into an empty ledger; import a plain export to add current records")
-        if action not in ("create", "amend", "retract"):
-            raise FieldError("action", action, "must be create, amend or retract")
-        if not old:
-            raise FieldError("id", old, "a history row needs the record's id")
-        if action == "create":
-            if old in self.ids:
-                raise FieldError("id", old, "is created twice in this history")
-            entry = self.append(record, batch_id=self.batch)
-            self.ids[old], self.revisions[old] = entry["record_id"], 1
-        else:
-            if old not in self.ids:
-                raise FieldError("id", old, f"is {action}ed before it is created")
-            self.revisions[old] += 1
-            reason = str(meta.get("reason") or "").strip() or "replayed from a history export"
-            entry = self.append(record, action=action, record_id=self.ids[old], revision=self.revisions[old],
-                                reason=reason, batch_id=self.batch)
-        self.entries += 1
-        return entry if action == "create" else None
+    def raise_rejected(self):
+        self.result["errors"] = [message for _, message in self._first()]
+        raise ImportRejected(self.result, self.count)
 
 
 class _DryRun(Exception):

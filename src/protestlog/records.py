@@ -14,7 +14,7 @@ import re
 
 from protestlog import vocab
 from protestlog.dates import parse_day
-from protestlog.errors import FieldError
+from protestlog.errors import FieldError, raise_any
 from protestlog.regions import canonical_region
 
 MAX_COUNT = 100_000_000  # more than any plausible casualty figure; guards against typos and overflow
@@ -187,63 +187,116 @@ def make_source(name, url, accessed=None, *, today: dt.date) -> dict:
 
 
 def validate(raw: dict, *, today: dt.date) -> dict:
-    """Normalise one record; raise FieldError at the first field that is wrong."""
+    """Normalise one record; raise FieldError naming what is wrong (FieldErrors when several fields
+    are: each is checked, so a file's row is reported whole; one that depends on a wrong one is not)."""
+    errors: list[FieldError] = []
+    failed: set[str] = set()  # fields already found wrong: checks that depend on them are skipped
+
+    def wrong(exc: FieldError):
+        errors.append(exc)
+        failed.add(exc.field)
+
     unknown = set(raw) - set(FIELDS) - {"source", "url", "accessed"}
-    if unknown:
-        field = sorted(unknown)[0]
-        raise FieldError(field, raw[field], "is not a field protestlog knows")
+    for field in sorted(unknown):
+        wrong(FieldError(field, raw[field], "is not a field protestlog knows"))
     for field in REQUIRED:
         if blank(raw.get(field)):
-            raise FieldError(field, raw.get(field), "is required")
+            wrong(FieldError(field, raw.get(field), "is required"))
 
-    rec: dict = {}
-    rec["date"] = parse_day(raw["date"], "date", today=today).isoformat()
-    rec["end_date"] = None
-    if not blank(raw.get("end_date")):
-        end = parse_day(raw["end_date"], "end_date", today=today).isoformat()
-        if end < rec["date"]:
-            raise FieldError("end_date", raw["end_date"], f"is before date {rec['date']}")
-        rec["end_date"] = end if end != rec["date"] else None
-    rec["date_precision"] = vocab.choose("date_precision", raw.get("date_precision") or "day", vocab.PRECISIONS)
-    rec["region"] = canonical_region(raw["region"])
+    rec: dict = {"date": None, "end_date": None}
+    try:
+        if "date" not in failed:
+            rec["date"] = parse_day(raw["date"], "date", today=today).isoformat()
+    except FieldError as exc:
+        wrong(exc)
+    try:
+        if not blank(raw.get("end_date")):
+            end = parse_day(raw["end_date"], "end_date", today=today).isoformat()
+            if rec["date"] is not None and end < rec["date"]:
+                raise FieldError("end_date", raw["end_date"], f"is before date {rec['date']}")
+            rec["end_date"] = end if end != rec["date"] else None
+    except FieldError as exc:
+        wrong(exc)
+    try:
+        rec["date_precision"] = vocab.choose("date_precision", raw.get("date_precision") or "day",
+                                             vocab.PRECISIONS)
+    except FieldError as exc:
+        wrong(exc)
+    try:
+        if "region" not in failed:
+            rec["region"] = canonical_region(raw["region"])
+    except FieldError as exc:
+        wrong(exc)
     for field in ("province", "place"):
-        rec[field] = parse_text(field, raw.get(field))
+        try:
+            rec[field] = parse_text(field, raw.get(field))
+        except FieldError as exc:
+            wrong(exc)
 
     for field in RANGED:
-        number, wording = parse_count_or_wording(field, raw.get(field))
-        rec[field] = number
-        rec[f"{field}_reported"] = parse_text(f"{field}_reported", raw.get(f"{field}_reported")) or wording
-        low = parse_count(f"{field}_low", raw.get(f"{field}_low"))
-        high = parse_count(f"{field}_high", raw.get(f"{field}_high"))
+        number = None
+        try:
+            if field not in failed:
+                number, wording = parse_count_or_wording(field, raw.get(field))
+                rec[field] = number
+                rec[f"{field}_reported"] = parse_text(f"{field}_reported", raw.get(f"{field}_reported")) or wording
+        except FieldError as exc:
+            wrong(exc)
+        bounds = {}
+        for side in ("low", "high"):
+            try:
+                bounds[side] = parse_count(f"{field}_{side}", raw.get(f"{field}_{side}"))
+            except FieldError as exc:
+                wrong(exc)
+        low, high = bounds.get("low"), bounds.get("high")
+        if field in failed:
+            continue  # the best figure is wrong: nothing to compare the bounds with
         if (low is not None or high is not None) and number is None:
-            raise FieldError(f"{field}_low" if low is not None else f"{field}_high",
-                             low if low is not None else high, f"needs a best figure for {field}")
+            wrong(FieldError(f"{field}_low" if low is not None else f"{field}_high",
+                             low if low is not None else high, f"needs a best figure for {field}"))
+            continue
         if low is not None and low > number:
-            raise FieldError(f"{field}_low", raw.get(f"{field}_low"), f"is more than {field} ({number})")
+            wrong(FieldError(f"{field}_low", raw.get(f"{field}_low"), f"is more than {field} ({number})"))
         if high is not None and high < number:
-            raise FieldError(f"{field}_high", raw.get(f"{field}_high"), f"is less than {field} ({number})")
+            wrong(FieldError(f"{field}_high", raw.get(f"{field}_high"), f"is less than {field} ({number})"))
         rec[f"{field}_low"], rec[f"{field}_high"] = low, high
-    rec["detained"] = parse_count("detained", raw.get("detained"))
-    rec["minors"] = parse_count("minors", raw.get("minors"))
-    if rec["minors"] is not None and rec["minors"] > rec["killed"]:
-        raise FieldError("minors", raw.get("minors"), f"is more than killed ({rec['killed']})")
+    for field in ("detained", "minors"):
+        try:
+            rec[field] = parse_count(field, raw.get(field))
+        except FieldError as exc:
+            wrong(exc)
+    if rec.get("minors") is not None and "killed" not in failed and rec["minors"] > rec["killed"]:
+        wrong(FieldError("minors", raw.get("minors"), f"is more than killed ({rec['killed']})"))
 
-    rec["group"] = vocab.choose("group", raw.get("group") or DEFAULTS["group"], vocab.GROUPS)
-    rec["circumstance"] = (None if blank(raw.get("circumstance")) else
-                           vocab.choose("circumstance", raw["circumstance"], vocab.CIRCUMSTANCES,
-                                        vocab.CIRCUMSTANCE_ALIASES))
-    rec["cause"] = vocab.choose("cause", raw.get("cause") or DEFAULTS["cause"], vocab.CAUSES)
-    rec["confidence"] = vocab.choose("confidence", raw.get("confidence") or DEFAULTS["confidence"],
-                                     vocab.CONFIDENCE)
+    for field, choices in (("group", vocab.GROUPS), ("circumstance", vocab.CIRCUMSTANCES), ("cause", vocab.CAUSES),
+                           ("confidence", vocab.CONFIDENCE)):
+        try:
+            if field == "circumstance":
+                rec[field] = (None if blank(raw.get(field)) else
+                              vocab.choose(field, raw[field], choices, vocab.CIRCUMSTANCE_ALIASES))
+            else:
+                rec[field] = vocab.choose(field, raw.get(field) or DEFAULTS[field], choices)
+        except FieldError as exc:
+            wrong(exc)
 
-    sources = parse_sources(raw.get("sources"), today=today)
-    if not blank(raw.get("source")) or not blank(raw.get("url")):
-        sources.append(make_source(raw.get("source"), raw.get("url"), raw.get("accessed"), today=today))
-    rec["sources"] = sources
-    rec["note"] = parse_text("note", raw.get("note"), multiline=True)
-    rec["external_id"] = parse_text("external_id", raw.get("external_id"))
-    rec["responsible"] = (None if blank(raw.get("responsible")) else
-                          vocab.choose("responsible", raw["responsible"], vocab.RESPONSIBLE))
+    try:
+        sources = parse_sources(raw.get("sources"), today=today)
+        if not blank(raw.get("source")) or not blank(raw.get("url")):
+            sources.append(make_source(raw.get("source"), raw.get("url"), raw.get("accessed"), today=today))
+        rec["sources"] = sources
+    except FieldError as exc:
+        wrong(exc)
+    for field in ("note", "external_id"):
+        try:
+            rec[field] = parse_text(field, raw.get(field), multiline=field == "note")
+        except FieldError as exc:
+            wrong(exc)
+    try:
+        rec["responsible"] = (None if blank(raw.get("responsible")) else
+                              vocab.choose("responsible", raw["responsible"], vocab.RESPONSIBLE))
+    except FieldError as exc:
+        wrong(exc)
+    raise_any(errors)
     return rec
 
 

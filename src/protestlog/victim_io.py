@@ -8,8 +8,9 @@ sources (a JSON list), and the metadata an export carries, which is ignored.
 """
 
 from protestlog.errors import FieldError
+from protestlog.file_repeats import Repeats
 from protestlog.importer import (
-    MAX_ERRORS_SHOWN, HashingReader, ImportRejected, Schema, detect_format, open_source, rows,
+    MAX_ERRORS_SHOWN, HashingReader, Problems, Schema, detect_format, open_source, rows,
 )
 from protestlog.victim_store import (
     VictimAppender, current_victims, prepare, victim_fingerprint,
@@ -54,7 +55,8 @@ def _keys_in(text: str):
 
 def import_victims(ledger, path: str, *, fmt: str | None = None, today, by: str | None = None,
                    dry_run: bool = False) -> dict:
-    """Add every new victim of a file, or nothing at all. A known external id is already present."""
+    """Add every new victim of a file, or nothing at all. A known external id is already present;
+    one given twice in the file with different content rejects the file (see file_repeats)."""
     fmt = detect_format(path, fmt)
     source = open_source(path)
     hashing = HashingReader(source)
@@ -65,20 +67,21 @@ def import_victims(ledger, path: str, *, fmt: str | None = None, today, by: str 
         with ledger.writing():
             db = ledger.db
             appender = VictimAppender(ledger, by=by)
+            problems, repeats = Problems(result), Repeats(db)
             for line, raw in rows(hashing, fmt, VICTIMS):
                 result["rows"] += 1
                 try:
                     if isinstance(raw, FieldError):
                         raise raw
                     victim = prepare(ledger, raw, today=today)
+                    print_ = victim_fingerprint(victim)
+                    for repeat in repeats.check([(line, victim["external_id"], print_)]):
+                        raise repeat
                 except FieldError as exc:
-                    result["rejected"] += 1
-                    if len(result["errors"]) < MAX_ERRORS_SHOWN:
-                        result["errors"].append(str(exc.at_line(line)))
+                    problems.reject(line, exc)
                     continue
                 if result["rejected"]:
                     continue
-                print_ = victim_fingerprint(victim)
                 if victim["external_id"]:
                     known = db.execute(find, (victim["external_id"],)).fetchone()
                 else:
@@ -93,9 +96,10 @@ def import_victims(ledger, path: str, *, fmt: str | None = None, today, by: str 
                 entry = appender.append(victim)
                 result["ids"] = [result["ids"][0] if result["ids"] else entry["victim_id"], entry["victim_id"]]
                 result["added"] += 1
+            repeats.close()
             if result["rejected"]:
                 result["added"], result["already_present"], result["ids"] = 0, 0, []
-                raise ImportRejected(result)
+                problems.raise_rejected()
             result["sha256"] = hashing.sha.hexdigest()
             if dry_run:
                 raise _DryRun()

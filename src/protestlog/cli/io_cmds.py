@@ -92,9 +92,9 @@ def import_(
                 raise
             for message in errors[:-1]:  # in line order; the last one ends the run with the count
                 env.say(f"protestlog: error: {message}")
-            unshown = exc.result["rejected"] - len(errors)
-            raise LedgerError(f"{errors[-1]} ({exc.result['rejected']} rows rejected"
-                              + (f", {unshown} more not shown" if unshown else "")
+            unshown = exc.problems - len(errors)  # a row can have several problems
+            raise LedgerError(f"{errors[-1]} ({plural(exc.result['rejected'], 'row')} rejected"
+                              + (f", {plural(unshown, 'more problem')} not shown" if unshown else "")
                               + "; nothing was imported)") from None
         # Pair-wise comparison grows with the square of a region-day's records: for a bulk load,
         # leave it to 'protestlog duplicates' rather than make the import wait.

@@ -303,7 +303,7 @@ def run_victim_import(ctx, file: str, fmt: str | None, dry_run: bool, by, as_jso
     if file == "-" and fmt is None:
         raise UsageProblem("--format is required when reading standard input")
     env = settings(ctx).env
-    with open_ledger(ctx, create=True) as ledger:
+    with open_ledger(ctx, create=True, aside=True) as ledger:  # a rejected import leaves no new ledger
         try:
             result = import_victims(ledger, file, fmt=fmt, today=ledger.today(), by=by, dry_run=dry_run)
         except ImportRejected as exc:

@@ -6,7 +6,7 @@ validated with the same gate as every import, and named by line and by the forma
 column when they are refused.
 """
 
-from protestlog.errors import FieldError
+from protestlog.errors import FieldError, each_error, raise_any
 from protestlog.records import validate
 from protestlog.regions import fold
 
@@ -34,6 +34,15 @@ def delimiter_for(path: str, explicit: str | None) -> str:
     return "\t" if str(path).lower().endswith((".tsv", ".tab")) else ","
 
 
+def collect(problems: list, parse, *args):
+    """parse(*args), or None with its FieldError added to `problems` (a row's other columns are still read)."""
+    try:
+        return parse(*args)
+    except FieldError as exc:
+        problems.append(exc)
+        return None
+
+
 def keep_country(row: dict, country: str | None, column: str = "country"):
     """With --country, rows of other countries are skipped; without it, only Peru's rows are accepted."""
     value = (row.get(column) or "").strip()
@@ -52,8 +61,12 @@ def reader(kind: str, *, today, country: str | None = None, delimiter: str = ","
     from protestlog.importer import decoded
 
     fmt = module(kind)
-    return lambda raw_stream: decoded(raw_stream, lambda text: _rows(fmt, text, today=today, country=country,
-                                                                     delimiter=delimiter))
+
+    def read(raw_stream):
+        return decoded(raw_stream, lambda text: _rows(fmt, text, today=today, country=country, delimiter=delimiter))
+
+    read.id_label = fmt.id_label  # a repeated id is named as the file writes it
+    return read
 
 
 def _rows(fmt, text, *, today, country, delimiter):
@@ -72,21 +85,33 @@ def _rows(fmt, text, *, today, country, delimiter):
             if not keep_country(row, country):
                 yield line, SKIP
                 continue
-            mapped = fmt.to_record(row)
-            yield line, _validated(mapped, row, fmt.COLUMN_OF, today)
+            problems: list[FieldError] = []
+            mapped = fmt.to_record(row, problems)
+            yield line, _validated(mapped, row, fmt.COLUMN_OF, today, problems)
         except FieldError as exc:
             yield line, exc
 
 
-def _validated(mapped: dict, row: dict, column_of: dict, today) -> dict:
+def _validated(mapped: dict, row: dict, column_of: dict, today, problems: list) -> dict:
     """Validate with the common gate, naming the file's own column, and its value as the file wrote
-    it, when a value is refused."""
+    it, when a value is refused. Every problem of the row is raised together (FieldErrors), in the
+    order of the file's columns; the gate's complaint about a column the mapping already refused
+    (a date that is not one, then 'is required') is left out."""
+    record = None
     try:
-        return validate(mapped, today=today)
+        record = validate(mapped, today=today)
     except FieldError as exc:
-        column = column_of.get(exc.field, exc.field)
-        value = row[column] if column in row and isinstance(exc.value, (str, int)) else exc.value
-        raise FieldError(column, value, exc.reason) from None
+        refused = {problem.field for problem in problems}
+        for error in each_error(exc):
+            column = column_of.get(error.field, error.field)
+            if column in refused:
+                continue
+            value = row[column] if column in row and isinstance(error.value, (str, int)) else error.value
+            problems.append(FieldError(column, value, error.reason))
+    if problems:
+        order = {column: position for position, column in enumerate(row)}
+        raise_any(sorted(problems, key=lambda problem: order.get(problem.field, len(order))))
+    return record
 
 
 def export_rows(kind: str, ledger, filters, *, as_of=None, redact: bool = False):

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 from protestlog.errors import FieldError
+from protestlog.interop import collect
 from protestlog.records import FIELDS
 
 NAME = "ACLED"
@@ -32,6 +33,11 @@ FORCES = (("police forces of", "police"), ("military forces of", "army"))
 PERU_ISO = "604"
 
 
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+DAY_SHAPES = (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), re.compile(r"\d{1,2}[ -]([A-Za-z]+)[ -]\d{4}"))
+
+
 def acled_day(value: str) -> str:
     """`09 January 2023` (ACLED's CSV export) or `2023-01-09` (its API) -> ISO day."""
     text = " ".join(value.split())
@@ -40,7 +46,20 @@ def acled_day(value: str) -> str:
             return dt.datetime.strptime(text, pattern).date().isoformat()
         except ValueError:
             continue
+    if _has_a_day_shape(text):  # '31 February 2023': ACLED's form, but no such day
+        raise FieldError("event_date", value, "not a real calendar date")
     raise FieldError("event_date", value, "expected ACLED's '09 January 2023' or 2023-01-09")
+
+
+def _has_a_day_shape(text: str) -> bool:
+    iso, words = (shape.fullmatch(text) for shape in DAY_SHAPES)
+    return bool(iso) or bool(words and any(m.startswith(words.group(1).lower()) and len(words.group(1)) >= 3
+                                           for m in MONTHS))
+
+
+def id_label(external_id: str) -> tuple[str, str]:
+    """An external id as an ACLED file names it."""
+    return "event_id_cnty", external_id
 
 
 def state_force(actor: str) -> str | None:
@@ -52,19 +71,20 @@ def state_force(actor: str) -> str | None:
     return None
 
 
-def to_record(row: dict) -> dict:
-    """One ACLED row -> the raw fields of a protestlog record (validated by the caller)."""
+def to_record(row: dict, problems: list) -> dict:
+    """One ACLED row -> the raw fields of a protestlog record (validated by the caller). What
+    cannot be mapped is added to `problems`, so the row's other columns are still checked."""
     event_type = (row.get("event_type") or "").strip().lower()
     sub_event = (row.get("sub_event_type") or "").strip().lower()
     actors = [row.get("actor1") or "", row.get("actor2") or ""]
     forces = [state_force(a) for a in actors]
     precision = (row.get("time_precision") or "").strip() or "1"
     if precision not in PRECISION:
-        raise FieldError("time_precision", precision, "must be ACLED's 1 (day), 2 (week) or 3 (month)")
+        problems.append(FieldError("time_precision", precision, "must be ACLED's 1 (day), 2 (week) or 3 (month)"))
     record = {
         "external_id": row.get("event_id_cnty"),
-        "date": acled_day(row.get("event_date") or ""),
-        "date_precision": PRECISION[precision],
+        "date": collect(problems, acled_day, row.get("event_date") or ""),
+        "date_precision": PRECISION.get(precision, "day"),
         "region": row.get("admin1"),
         "province": row.get("admin2") or None,
         "place": row.get("location") or row.get("admin3") or None,
@@ -73,7 +93,7 @@ def to_record(row: dict) -> dict:
         "sources": [{"name": name} for name in _source_names(row.get("source") or "")],
     }
     if not (row.get("event_id_cnty") or "").strip():
-        raise FieldError("event_id_cnty", "", "is required (it makes re-imports idempotent)")
+        problems.append(FieldError("event_id_cnty", "", "is required (it makes re-imports idempotent)"))
     # Who died, and in what circumstance, only where ACLED's coding says so.
     if sub_event == EXCESSIVE_FORCE or (event_type in ("protests", "riots") and any(forces)):
         record["circumstance"] = "clash with security forces"

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 from protestlog.errors import FieldError
+from protestlog.interop import collect
 
 NAME = "UCDP GED"
 COLUMNS = ("id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
@@ -39,7 +40,14 @@ def ged_day(value: str, column: str) -> str:
     try:
         return dt.date.fromisoformat(text[:10]).isoformat()
     except ValueError:
+        if re.match(r"\d{4}-\d{2}-\d{2}( |$)", text):  # GED's form, but no such day: 2023-02-31
+            raise FieldError(column, value, "not a real calendar date") from None
         raise FieldError(column, value, "expected a GED date such as 2022-12-15") from None
+
+
+def id_label(external_id: str) -> tuple[str, str]:
+    """An external id as a GED file names it: the bare number, without protestlog's 'ucdp:'."""
+    return "id", external_id.removeprefix("ucdp:")
 
 
 def _count(row: dict, column: str) -> int | None:
@@ -51,23 +59,27 @@ def _count(row: dict, column: str) -> int | None:
     return int(value)
 
 
-def to_record(row: dict) -> dict:
+def to_record(row: dict, problems: list) -> dict:
+    """One GED row -> the raw fields of a protestlog record (validated by the caller). What
+    cannot be mapped is added to `problems`, so the row's other columns are still checked."""
     precision = (row.get("date_prec") or "").strip() or "1"
     if precision not in PRECISION:
-        raise FieldError("date_prec", precision, "must be GED's 1, 2, 3, 4 or 5")
+        problems.append(FieldError("date_prec", precision, "must be GED's 1, 2, 3, 4 or 5"))
     ged_id = (row.get("id") or "").strip()
     if not ged_id:
-        raise FieldError("id", "", "is required (it makes re-imports idempotent)")
-    start = ged_day(row.get("date_start") or "", "date_start")
-    end = ged_day(row["date_end"], "date_end") if (row.get("date_end") or "").strip() else None
-    best, civilians = _count(row, "best"), _count(row, "deaths_civilians")
+        problems.append(FieldError("id", "", "is required (it makes re-imports idempotent)"))
+    start = collect(problems, ged_day, row.get("date_start") or "", "date_start")
+    end = collect(problems, ged_day, row["date_end"], "date_end") if (row.get("date_end") or "").strip() else None
+    best, civilians = collect(problems, _count, row, "best"), collect(problems, _count, row, "deaths_civilians")
+    if civilians is not None and best is not None and civilians > best:
+        problems.append(FieldError("deaths_civilians", row["deaths_civilians"], f"is more than best ({best})"))
     government = any((row.get(s) or "").lower().startswith("government of") for s in ("side_a", "side_b"))
     record = {
         # GED ids are bare numbers: namespaced so they never meet another system's ids. A row exported
         # by protestlog already carries its own external id and keeps it.
         "external_id": f"ucdp:{ged_id}" if ged_id.isdigit() else ged_id,
         "date": start, "end_date": end if end and end != start else None,
-        "date_precision": PRECISION[precision],
+        "date_precision": PRECISION.get(precision, "day"),
         "region": SUFFIX.sub("", (row.get("adm_1") or "").strip()),
         "province": SUFFIX.sub("", (row.get("adm_2") or "").strip()) or None,
         "place": row.get("where_description") or None,
