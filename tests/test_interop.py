@@ -333,3 +333,16 @@ def test_a_failed_import_into_a_new_path_leaves_no_file(cli, tmp_path, db, comma
     r = cli(*command, f)
     assert r.exit_code == 1 and "line 2:" in r.stderr, r
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]  # no ledger, no -wal, no aside file
+
+
+@pytest.mark.parametrize("kind", ["acled", "ucdp"])
+def test_a_semicolon_inside_a_source_name_stays_one_source(cli, add, tmp_path, monkeypatch, kind):
+    """ACLED's source and GED's source_article separate names with ';': one inside a name is written as ','."""
+    add(date="2023-01-09", region="Puno", killed=1, source="HRW report (summary; original not found)",
+        external_id="pe-x")
+    f = tmp_path / "out.csv"
+    f.write_text(cli("export", "--to", kind).stdout, encoding="utf-8")
+    monkeypatch.setenv("PROTESTLOG_DB", str(tmp_path / "fresh.db"))
+    assert cli("import", "--from", kind, f).exit_code == 0
+    (record,) = records(cli).values()
+    assert [s["name"] for s in record["sources"]] == ["HRW report (summary, original not found)"]

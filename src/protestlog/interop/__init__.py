@@ -43,6 +43,12 @@ def collect(problems: list, parse, *args):
         return None
 
 
+def source_names(record: dict) -> list[str]:
+    """A record's sources as names for a ';'-separated column (ACLED's source, GED's source_article):
+    a ';' inside a name becomes ',', so the name comes back as one source, not two."""
+    return [(s.get("name") or s.get("url") or "").replace(";", ",") for s in record.get("sources") or []]
+
+
 def keep_country(row: dict, country: str | None, column: str = "country"):
     """With --country, rows of other countries are skipped; without it, only Peru's rows are accepted."""
     value = (row.get(column) or "").strip()

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 from protestlog.errors import FieldError
-from protestlog.interop import collect
+from protestlog.interop import collect, source_names
 from protestlog.records import FIELDS
 
 NAME = "ACLED"
@@ -141,7 +141,7 @@ def from_record(record: dict, *, redact: bool = False) -> dict:
         "iso": PERU_ISO, "region": "South America", "country": "Peru",
         "admin1": record["region"], "admin2": record.get("province") or "", "admin3": "",
         "location": record.get("place") or "", "latitude": "", "longitude": "", "geo_precision": "",
-        "source": "; ".join(s.get("name") or s.get("url") or "" for s in record.get("sources") or []),
+        "source": "; ".join(source_names(record)),
         "source_scale": "", "notes": "" if redact else (record.get("note") or ""),
         "fatalities": record["killed"], "tags": "", "timestamp": int(recorded.timestamp()),
     }

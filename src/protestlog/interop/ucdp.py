@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 from protestlog.errors import FieldError
-from protestlog.interop import collect
+from protestlog.interop import collect, source_names
 
 NAME = "UCDP GED"
 COLUMNS = ("id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
@@ -114,7 +114,7 @@ def from_record(record: dict, *, redact: bool = False) -> dict:
     external = record.get("external_id") or f"protestlog-{record['id']}"
     region = record["region"]
     day = dt.date.fromisoformat(record["date"])
-    sources = [s.get("name") or s.get("url") or "" for s in record.get("sources") or []]
+    sources = source_names(record)
     row = dict.fromkeys(COLUMNS, "")
     row.update({
         "id": external[5:] if external.startswith("ucdp:") else external,
