@@ -221,3 +221,16 @@ def test_victims_in_the_demo_ledger(demo_ledger):
     shown = run_exe("victim", "show", "v-pe-2022-12-12-chincheros-2", "--json", db=demo_ledger,
                     env={"PROTESTLOG_TODAY": "2026-11-30"})
     assert json.loads(shown.stdout)["status"] == "retracted"
+
+
+def test_readme_source_table_is_the_generated_one():
+    """README's count of citations on copy hosts is the generated one, and agrees with a count made here."""
+    readme = (REPO / "README.md").read_text("utf-8")
+    block = readme.split("<!-- shipped-sources -->\n", 1)[1].split("<!-- /shipped-sources -->", 1)[0]
+    assert block == docs.source_table(), "README drifted: run `make docs`"
+    cited = list(every_citation())
+    on_copies = [url for _, _, _, url in cited if copy_site(url)]
+    hosts = {copy_site(url)["site"] for url in on_copies}
+    assert block.startswith(f"{len(cited)} citations ({len({c[3] for c in cited})} distinct URLs) ")
+    assert f"; {len(on_copies)} of them ({len(set(on_copies))} distinct URLs) are on {len(hosts)} hosts" in block
+    assert block.count("\n| ") == len(hosts) + 1  # header row + one row per host

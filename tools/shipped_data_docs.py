@@ -1,10 +1,11 @@
 """Write the README's tables about the shipped Peru data from a ledger built the way `make demo` builds it.
 
-Two tables, each between markers in README.md:
+Three tables, each between markers in README.md:
 - `shipped-summary`: `summary --since 2022-12-07 --until 2023-03-31` totals, by category, region and month;
 - `checkpoints`: each published tally in data/peru_checkpoints.csv beside the ledger's count under the
-  same counting rule (deaths dated up to the tally's day, in the tally's categories).
-tests/test_shipped_data.py recomputes both from the CSV rows and fails when the README drifts.
+  same counting rule (deaths dated up to the tally's day, in the tally's categories);
+- `shipped-sources`: how many citations in the shipped files are on hosts listed in data/copy_sites.csv.
+tests/test_shipped_data.py recomputes them from the CSV rows and fails when the README drifts.
 Run: .venv/bin/python tools/shipped_data_docs.py [--check]
 """
 
@@ -15,11 +16,13 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 INCIDENTS, VICTIMS, CORRECTIONS, CHECKPOINTS = (DATA / "peru_2022_2023.csv", DATA / "peru_victims.csv",
                                                 DATA / "peru_corrections.csv", DATA / "peru_checkpoints.csv")
+COPY_SITES = DATA / "copy_sites.csv"
 SINCE, UNTIL = "2022-12-07", "2023-03-31"
 README = REPO / "README.md"
 # What each checkpoint column counts, as a ledger split: (summary section, name).
@@ -193,8 +196,49 @@ def summary_tables(doc: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def read_rows(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def citations() -> list[tuple[str, str]]:
+    """(source name, URL) for every citation in the shipped files: main sources, further sources, tallies."""
+    out = []
+    for path in (INCIDENTS, VICTIMS, CORRECTIONS):
+        for row in read_rows(path):
+            out.append((row["source"], row["url"]))
+            out += [(extra["name"], extra["url"]) for extra in json.loads(row.get("sources") or "[]")]
+    out += [(row["publisher"], row["url"]) for row in read_rows(CHECKPOINTS)]
+    return out
+
+
+def copy_host(url: str, sites: list[dict]) -> dict | None:
+    host = (urlparse(url).hostname or "").lower()
+    return next((s for s in sites if host == s["site"] or host.endswith("." + s["site"])), None)
+
+
+def source_table() -> str:
+    """Citations on copy and summary hosts, per host, with why the host is listed."""
+    sites, cited = read_rows(COPY_SITES), citations()
+    per_site: dict[str, list[str]] = {}
+    for _, url in cited:
+        site = copy_host(url, sites)
+        if site:
+            per_site.setdefault(site["site"], []).append(url)
+    on_copies = sum(len(urls) for urls in per_site.values())
+    kinds = {s["site"]: s for s in sites}
+    out = [f"{len(cited)} citations ({len({u for _, u in cited})} distinct URLs) in the four shipped files; "
+           f"{on_copies} of them ({len({u for urls in per_site.values() for u in urls})} distinct URLs) are on "
+           f"{len(per_site)} hosts listed in `data/copy_sites.csv`, each labelled in its source name.", "",
+           "| host | kind | citations | why it is listed |", "|---|---|---:|---|"]
+    for site in sorted(per_site, key=lambda s: (-len(per_site[s]), s)):
+        out.append(f"| {site} | {kinds[site]['kind']} | {len(per_site[site])} | {kinds[site]['why']} |")
+    return "\n".join(out) + "\n"
+
+
 def render(db: Path) -> dict[str, str]:
-    return {"shipped-summary": summary_tables(summary(db)), "checkpoints": checkpoint_table(comparison(db))}
+    return {"shipped-summary": summary_tables(summary(db)), "checkpoints": checkpoint_table(comparison(db)),
+            "shipped-sources": source_table()}
 
 
 def replace_block(text: str, name: str, body: str) -> str:
