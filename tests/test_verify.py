@@ -49,6 +49,11 @@ def test_a_rebuilt_chain_fails_against_a_published_head(cli, ledger):
     # Someone rewrites history and recomputes every hash: the chain is valid again ...
     from protestlog.chain import read_row, row_hash
 
+    con = sqlite3.connect(ledger)
+    guards = [r[0] for r in con.execute("SELECT sql FROM sqlite_master WHERE name IN "
+                                        "('entries_append_only_update', 'entries_append_only_delete', "
+                                        "'chain_append_only_update')")]
+    con.close()
     tamper(ledger, "UPDATE entries SET killed = 1 WHERE seq = 2")
     con = sqlite3.connect(ledger)
     con.row_factory = sqlite3.Row
@@ -61,6 +66,8 @@ def test_a_rebuilt_chain_fails_against_a_published_head(cli, ledger):
             con.execute("UPDATE entries SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, new, link["ref"]))
         con.execute("UPDATE chain SET prev_hash = ?, hash = ? WHERE pos = ?", (prev, new, link["pos"]))
         prev = new
+    for guard in guards:  # and puts the guards back as they were
+        con.execute(guard)
     con.commit()
     con.close()
     assert cli("verify").exit_code == 0

@@ -80,6 +80,18 @@ VICTIM_TEXT_TRIGGER = (
 )
 
 
+def expected_search_text_sql() -> str:
+    """The rows `search_text` must hold, built from the entries and victim entries with the triggers'
+    own expressions: verify compares the two (an edited row would make `search` find a record by text
+    it never contained)."""
+    sources = _SOURCE_NAMES.replace("new.", "entries.")
+    names = _VICTIM_NAMES.replace("new.", "victim_entries.")
+    return (f"SELECT seq AS id, 'entry' AS kind, seq AS ref, record_id, region, province, place, note, "
+            f"{sources} AS sources, NULL AS victims FROM entries UNION ALL "
+            f"SELECT -seq, 'victim', seq, incident_id, NULL, NULL, NULL, NULL, NULL, {names} "
+            f"FROM victim_entries WHERE incident_id IS NOT NULL")
+
+
 def index_victims(conn) -> None:
     """Forward migration after the victim tables: their names go into the search index, from now on by
     trigger and for every victim entry already written."""

@@ -234,3 +234,36 @@ def migrate_v7(db: sqlite3.Connection, *, time_zone: str, by: str) -> None:
     cur = db.execute("INSERT INTO settings (key, value, recorded_at, recorded_by) VALUES ('time_zone', ?, ?, ?)",
                      (time_zone, stamp, by))
     append_chained(db, "setting", cur.lastrowid)
+
+
+def tip_problem(db: sqlite3.Connection) -> str | None:
+    """A quick look at the chain's tip, for reading commands to warn about a ledger that fails
+    verification: the head row is there and follows the link before it, and the newest row of each
+    chained table is chained and still matches its hash. A few indexed reads whatever the ledger's
+    size (a full `verify` reads everything); an edit further back is found only by `verify`."""
+    if not has_chain(db):
+        return None
+    top = db.execute("SELECT pos, kind, ref, prev_hash, hash FROM chain ORDER BY pos DESC LIMIT 1").fetchone()
+    if top is None:
+        return None
+    before = db.execute("SELECT hash FROM chain WHERE pos = ?", (top[0] - 1,)).fetchone()
+    if top[3] != (before[0] if before else GENESIS):
+        return f"the head (chain position {top[0]}) does not follow the link before it"
+    if top[1] not in KINDS or read_row(db, top[1], top[2]) is None:
+        return f"the head ({top[1]} {top[2]}) is missing (deleted?)"
+    for kind, (table, key) in tables(db).items():
+        ref = db.execute(f'SELECT MAX("{key}") FROM "{table}"').fetchone()[0]
+        if ref is None:
+            continue
+        link = db.execute("SELECT prev_hash, hash FROM chain WHERE kind = ? AND ref = ?", (kind, ref)).fetchone()
+        if link is None:
+            return f"{kind} {ref} is not in the hash chain (added around protestlog?)"
+        row = read_row(db, kind, ref)
+        try:
+            holds = (row_hash(link[0], kind, row) == link[1] and
+                     (kind != "entry" or (row["prev_hash"], row["hash"]) == (link[0], link[1])))
+        except (LedgerError, ValueError, TypeError, RecursionError):
+            holds = False
+        if not holds:
+            return f"{kind} {ref} does not match its hash (changed after it was written)"
+    return None

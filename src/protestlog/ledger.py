@@ -208,25 +208,7 @@ class Ledger:
     def _migrate(self, version: int):
         with self.writing(publish=False):
             version = self.db.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
-            while version < SCHEMA_VERSION:
-                step = MIGRATIONS[version]
-                for statement in ([] if callable(step) else step.split(";\n")):
-                    if statement.strip():
-                        self.db.execute(statement)
-                if callable(step):
-                    step(self.db)
-                version += 1
-                if version == 1:
-                    self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                    now, by = utcnow(), who()
-                    for day, label in DEFAULT_MILESTONES:
-                        self.db.execute("INSERT INTO milestones (date, label, recorded_at, recorded_by) "
-                                        "VALUES (?, ?, ?, ?)", (day, label, now, by))
-                if version == 7:
-                    from protestlog.timezones import default_zone
-
-                    chain.migrate_v7(self.db, time_zone=default_zone(), by=who())
-                self.db.execute(f"PRAGMA user_version = {version}")
+            upgrade(self.db, version)
 
     def close(self):
         self._close_quietly()
@@ -460,6 +442,31 @@ class Ledger:
             chain.append_chained(self.db, "milestone", cur.lastrowid)
             row = self.db.execute("SELECT * FROM milestones WHERE id = ?", (cur.lastrowid,)).fetchone()
         return dict(row), True
+
+
+def upgrade(db: sqlite3.Connection, version: int) -> None:
+    """Take a ledger (inside its write transaction) from schema `version` to SCHEMA_VERSION. The one
+    code path that makes every ledger's schema: verify builds an empty ledger in memory with it to know
+    what each view, trigger and table should be (schema_check.py)."""
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS[version]
+        for statement in ([] if callable(step) else step.split(";\n")):
+            if statement.strip():
+                db.execute(statement)
+        if callable(step):
+            step(db)
+        version += 1
+        if version == 1:
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            now, by = utcnow(), who()
+            for day, label in DEFAULT_MILESTONES:
+                db.execute("INSERT INTO milestones (date, label, recorded_at, recorded_by) "
+                           "VALUES (?, ?, ?, ?)", (day, label, now, by))
+        if version == 7:
+            from protestlog.timezones import default_zone
+
+            chain.migrate_v7(db, time_zone=default_zone(), by=who())
+        db.execute(f"PRAGMA user_version = {version}")
 
 
 def _explain(exc: sqlite3.Error) -> str:

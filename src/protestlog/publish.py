@@ -218,8 +218,11 @@ def _redact(copy: sqlite3.Connection) -> None:
 def build_metadata(info: dict, *, title=None, license_name=None, license_url=None, source=None,
                    source_url=None) -> dict:
     head, as_of = info["head_hash"], info["as_of"]
-    state = (f"Ledger head hash {head} ({info['entries']} entries), as of {as_of} (UTC). Check that a ledger "
-             f"still contains this state with: protestlog verify --expect {head}")
+    if head is None:  # in verify's words; there is no hash to check against
+        state = "Ledger head (none: empty ledger), 0 entries" + (f", as of {as_of} (UTC)" if as_of else "")
+    else:
+        state = (f"Ledger head hash {head} ({info['entries']} entries), as of {as_of} (UTC). Check that a ledger "
+                 f"still contains this state with: protestlog verify --expect {head}")
     if info["redacted"]:
         state += (". Redacted copy: notes, reasons and recorder names are blank, so its entries no longer match "
                   "their hashes; verify against the full ledger")

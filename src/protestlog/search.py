@@ -8,7 +8,7 @@ in step with every append. Only the current revision of each record is searched,
 import re
 import sqlite3
 
-from protestlog.errors import FieldError
+from protestlog.errors import FieldError, LedgerError
 from protestlog.ledger import Ledger, public_record, row_to_entry
 
 MAX_QUERY = 500
@@ -60,7 +60,11 @@ def search(ledger: Ledger, text: str, filters, *, as_of: str | None = None, limi
         hits = list(table.search(query, columns=["record_id"], where=current, where_args=args,
                                  include_rank=True, order_by='rank, "original".rowid'))
     except sqlite3.OperationalError as exc:
-        raise FieldError("text", text, f"cannot be searched: {exc}") from None
+        if str(exc).startswith("fts5:"):  # FTS5's own complaint about the words searched for
+            raise FieldError("text", text, f"cannot be searched: {exc}") from None
+        raise _damaged(ledger, exc) from None
+    except (sqlite3.DatabaseError, ValueError) as exc:  # sqlite-utils: "Full-text search is not configured"
+        raise _damaged(ledger, exc) from None
     best: dict[int, float] = {}
     for hit in hits:  # a record found through its text and a victim's name is listed once, at its best
         best.setdefault(hit["record_id"], hit["rank"])
@@ -70,6 +74,8 @@ def search(ledger: Ledger, text: str, filters, *, as_of: str | None = None, limi
     ids = [record_id for record_id, _ in ranked]
     rows = {r["record_id"]: row_to_entry(r) for r in ledger.db.execute(
         f"SELECT * FROM ({base}) WHERE record_id IN ({', '.join('?' for _ in ids)})", params + ids)}
+    if set(ids) - set(rows):  # an index row pointing at a record its entry does not belong to
+        raise _damaged(ledger, f"it names record {min(set(ids) - set(rows))}, which its entry does not hold")
     out = []
     for position, (record_id, rank) in enumerate(ranked, start=1):
         entry = rows[record_id]
@@ -82,3 +88,7 @@ def search(ledger: Ledger, text: str, filters, *, as_of: str | None = None, limi
 
 def _has_victims(db) -> bool:
     return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'victim_entries'").fetchone() is not None
+
+
+def _damaged(ledger: Ledger, why) -> LedgerError:
+    return LedgerError(f"the search index of {ledger.path} is missing or damaged ({why}); run protestlog verify")

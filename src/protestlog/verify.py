@@ -2,7 +2,8 @@
 
 `verify` walks the one chain (chain.py) in order and recomputes every hash from the row it
 references, read as SQLite reads it; it fails on a chained row that is missing or changed,
-on a row of any chained table that is not in the chain, and on SQLite's integrity check.
+on a row of any chained table that is not in the chain, on SQLite's integrity check, and on any
+view, trigger, table or search index row that is not what this code makes (schema_check.py).
 It proves the file is internally consistent and, with `expect`, that it still contains a
 state published earlier. It cannot prove that nobody rebuilt the whole chain after editing
 it (anyone who can write the file can), which is why published head hashes matter: a
@@ -49,6 +50,8 @@ def verify(ledger: Ledger, *, expect: str | None = None) -> dict:
     if found != ["ok"]:
         problem("SQLite integrity check failed: " + "; ".join(found[:3]))
         result["problems"].insert(0, result["problems"].pop())  # the file itself comes first
+    for message in integrity.schema + integrity.index:
+        problem(message)
     previous = db.execute("SELECT value FROM settings WHERE key = 'previous_head' ORDER BY id LIMIT 1").fetchone()
     result["previous_head"] = previous[0] if previous else None
     if result["ok"] and expect and result["expect_found_pos"] is None:
@@ -58,24 +61,39 @@ def verify(ledger: Ledger, *, expect: str | None = None) -> dict:
 
 
 class IntegrityCheck:
-    """SQLite's integrity check on a connection of its own, in a thread: SQLite releases the GIL
-    while it checks, so on a large ledger it costs no time beside the chain walk."""
+    """SQLite's integrity check, then what the chain does not cover (schema_check.py: the views,
+    triggers and tables against the code that makes them, the search index), on a connection of its
+    own, in a thread: SQLite releases the GIL while it works, so on a large ledger this costs little
+    time beside the chain walk."""
 
     def __init__(self, ledger: Ledger):
         self.found: list[str] = []
+        self.schema: list[str] = []
+        self.index: list[str] = []
         self.thread = threading.Thread(target=self._run, args=(ledger.path, ledger.lock_timeout),
                                        name="protestlog-integrity-check", daemon=True)
         self.thread.start()
 
     def _run(self, path, timeout):
+        from protestlog.schema_check import index_problems, schema_problems
+
         try:
-            con = sqlite3.connect(path, timeout=timeout)
-            try:
-                self.found = [r[0] for r in con.execute("PRAGMA integrity_check")]
-            finally:
-                con.close()
+            con = sqlite3.connect(path, timeout=timeout, isolation_level=None)
         except sqlite3.DatabaseError as exc:
             self.found = [str(exc)]
+            return
+        try:
+            self.found = [r[0] for r in con.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as exc:
+            self.found = [str(exc)]
+        try:
+            damaged = schema_problems(con)
+            self.schema = [message for _, message in damaged]
+            self.index = index_problems(con, {name for name, _ in damaged})
+        except Exception as exc:  # fail closed: a check that could not run is a problem, never a pass
+            self.schema.append(f"the ledger's schema could not be checked: {exc}")
+        finally:
+            con.close()
 
     def result(self) -> list[str]:
         self.thread.join()

@@ -201,12 +201,40 @@ def settings(ctx: typer.Context) -> Settings:
     return ctx.find_root().obj
 
 
-def open_ledger(ctx: typer.Context, *, create: bool = False, aside: bool = False):
-    """The ledger at --db, as a context manager that reads one snapshot (see Ledger.__enter__)."""
+def open_ledger(ctx: typer.Context, *, create: bool = False, aside: bool = False, spot_check: bool = True):
+    """The ledger at --db, as a context manager that reads one snapshot (see Ledger.__enter__).
+
+    An existing ledger whose chain tip does not hold gets one warning line on stderr (chain.tip_problem:
+    a few reads, so figures from a forged ledger never pass unremarked); commands that run the full
+    `verify` themselves, and those that may create the ledger (add, import), skip it."""
     from protestlog.ledger import Ledger
 
     s = settings(ctx)
-    return Ledger(s.db, create=create, lock_timeout=s.lock_timeout, aside=aside)
+    ledger = Ledger(s.db, create=create, lock_timeout=s.lock_timeout, aside=aside)
+    if spot_check and not create:
+        warn_if_tampered(s.env, ledger)
+    return ledger
+
+
+def warn_if_tampered(env: Env, ledger, *, schema: bool = False) -> None:
+    """One warning line when the chain's tip does not hold; with `schema`, also when a view, trigger or
+    table is not what protestlog creates (schema_check.py: for the commands that read the views and the
+    search index, which load sqlite-utils anyway or need it to know the expected definitions)."""
+    import sqlite3
+
+    from protestlog.chain import tip_problem
+
+    try:
+        problem = tip_problem(ledger.db)
+        if not problem and schema:
+            from protestlog.schema_check import schema_problems
+
+            found = schema_problems(ledger.db)
+            problem = found[0][1] + (f" (and {len(found) - 1} more)" if len(found) > 1 else "") if found else None
+    except sqlite3.DatabaseError as exc:
+        problem = f"it cannot be read ({exc})"
+    if problem:
+        env.say(f"protestlog: warning: the ledger fails verification: {problem}; run protestlog verify")
 
 
 class Format(str, Enum):

@@ -33,7 +33,7 @@ def verify_cmd(
     from protestlog.verify import verify
 
     check_hash(expect)
-    with open_ledger(ctx) as ledger:
+    with open_ledger(ctx, spot_check=False) as ledger:
         result = verify(ledger, expect=expect.lower() if expect else None)
     env, fmt_name = settings(ctx).env, chosen_format(fmt, as_json)
     if fmt_name == "json":
@@ -150,7 +150,7 @@ def check(
     from protestlog.checks import run_checks
 
     check_hash(expect)
-    with open_ledger(ctx) as ledger:
+    with open_ledger(ctx, spot_check=False) as ledger:
         result = run_checks(ledger, require_source=require_source, max_unverified=max_unverified,
                             duplicate_threshold=duplicate_score, expect=expect.lower() if expect else None)
     env, fmt_name = settings(ctx).env, chosen_format(fmt, as_json)

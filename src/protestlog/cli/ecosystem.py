@@ -8,6 +8,7 @@ from protestlog.output import write_json, write_rows
 
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, app, chosen_format, make_filters, open_ledger, parse_as_of, settings,
+    warn_if_tampered,
 )
 from protestlog.cli.options import (
     AsOfOpt, CircumstanceFilterOpt, GroupFilterOpt, MinConfidenceOpt, RegionFilterOpt,
@@ -45,10 +46,12 @@ def search(
     from protestlog.search import search as run_search
 
     fmt_name = chosen_format(fmt, as_json)
-    with open_ledger(ctx) as ledger:
+    env = settings(ctx).env
+    with open_ledger(ctx, spot_check=False) as ledger:
         filters = make_filters(since, until, region, group, circumstance, min_confidence, today=ledger.today())
         rows = run_search(ledger, text, filters, as_of=parse_as_of(as_of), limit=limit)
-    env = settings(ctx).env
+        # After the search: an index it could not read is already its one error line.
+        warn_if_tampered(env, ledger, schema=True)
     if fmt_name in ("table", "markdown"):
         write_rows(env, rows, SEARCH_COLUMNS, fmt_name, title=f"Records matching {text!r}, best first "
                    f"({len(rows)} found)", numeric={"rank", "id", "killed", "injured", "sources_count"})
@@ -83,8 +86,10 @@ def query(
     from protestlog.sql_query import query as run_query
 
     s = settings(ctx)
-    with open_ledger(ctx):  # refuses a missing or foreign file; migrates an older ledger so the views exist
-        pass
+    # Refuses a missing or foreign file, migrates an older ledger so the views exist, and warns when a
+    # view (what the SQL reads) is not the one protestlog creates.
+    with open_ledger(ctx, spot_check=False) as ledger:
+        warn_if_tampered(s.env, ledger, schema=True)
     columns, rows = run_query(s.db, sql, limit=limit, timeout=timeout)
     fmt_name = chosen_format(fmt, as_json)
     if fmt_name == "json" and not columns:
@@ -119,13 +124,14 @@ def publish(
     """
     from protestlog.publish import publish as run_publish
 
-    with open_ledger(ctx) as ledger:
+    with open_ledger(ctx, spot_check=False) as ledger:  # publish runs verify itself
         result = run_publish(ledger, datasette, redact=redact, title=title, license_name=license_name,
                              license_url=license_url, source=source, source_url=source_url)
     env = settings(ctx).env
     if as_json:
         write_json(env, result)
     else:
+        as_of = f", as of {result['as_of']}" if result["as_of"] else ""
         env.say(f"wrote {result['database']} and {result['metadata']} ({result['entries']} entries, head "
-                f"{result['head_hash']}, as of {result['as_of']}{', redacted' if redact else ''}); serve with: "
+                f"{result['head_hash'] or '(none: empty ledger)'}{as_of}{', redacted' if redact else ''}); serve with: "
                 f"datasette {result['database']} -m {result['metadata']}")
