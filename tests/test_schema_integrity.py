@@ -204,15 +204,6 @@ def test_search_warns_when_a_trigger_was_dropped(ledger, template):
                                 "which protestlog creates, is missing (dropped?); run protestlog verify")
 
 
-def test_query_warns_when_a_view_was_replaced(ledger):
-    """F7: `query` read 0 records from a replaced view with no hint."""
-    sql(ledger, "DROP VIEW records; CREATE VIEW records AS SELECT * FROM entries WHERE 0")
-    r = run_exe("query", "select count(*) as n from records", "--json", db=ledger)
-    assert r.returncode == 0 and json.loads(r.stdout) == [{"n": 0}]
-    assert r.stderr.strip() == ("protestlog: warning: the ledger fails verification: view records differs from the "
-                                "one protestlog creates; run protestlog verify")
-
-
 READERS = [("summary", "--json"), ("list", "--json"), ("show", "3", "--json"), ("milestone", "list", "--json"),
            ("export", "--format", "json"), ("query", "select count(*) from history", "--json")]
 

@@ -218,8 +218,8 @@ def open_ledger(ctx: typer.Context, *, create: bool = False, aside: bool = False
 
 def warn_if_tampered(env: Env, ledger, *, schema: bool = False) -> None:
     """One warning line when the chain's tip does not hold; with `schema`, also when a view, trigger or
-    table is not what protestlog creates (schema_check.py: for the commands that read the views and the
-    search index, which load sqlite-utils anyway or need it to know the expected definitions)."""
+    table is not what protestlog creates (schema_check.py; it needs sqlite-utils to know the expected
+    definitions, so only `search`, which loads it anyway, asks for it)."""
     import sqlite3
 
     from protestlog.chain import tip_problem
