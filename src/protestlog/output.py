@@ -70,6 +70,31 @@ def piped_width() -> int:
         return 200
 
 
+def prose_width(env: "Env") -> int:
+    """The width piped prose (titles, caveats, notes) wraps at: $COLUMNS when set, else the terminal the
+    user is looking at (stderr's, or /dev/tty's: `summary | less`, `> file`), else 80. Tables keep
+    piped_width, so no column is left out of a file."""
+    try:
+        return max(40, int(os.environ["COLUMNS"]))
+    except (KeyError, ValueError):
+        pass
+    if env.stderr_tty:
+        try:
+            return max(40, os.get_terminal_size(env.stderr.fileno()).columns)
+        except (AttributeError, ValueError, OSError):
+            pass
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return 80
+    try:
+        return max(40, os.get_terminal_size(fd).columns)
+    except OSError:
+        return 80
+    finally:
+        os.close(fd)
+
+
 def _reader_left():
     """`protestlog … | head`: the reader went away. Stop quietly with SIGPIPE's usual status."""
     try:
