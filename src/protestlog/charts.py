@@ -35,7 +35,8 @@ def timeline(s: dict, milestones: list[dict], *, metric: str = "killed", cumulat
         "total": t[metric], "records": t["records"], "sources": t["distinct_sources"],
         "reported_in": reported_in,
         # value is null where no record in the period (or, cumulative, up to it) gives the figure: no data.
-        "points": [{"start": p["start"], "end": p["end"], "value": p[key],
+        "points": [{"start": p["start"], "end": p["end"], "clipped_start": p["clipped_start"],
+                    "clipped_end": p["clipped_end"], "value": p[key],
                     "reported_in": p["records"] if metric == "killed" else p[f"{metric}_reported_in"]}
                    for p in s["series"]],
         "milestones": [{"date": m["date"], "label": m["label"]} for m in milestones
@@ -73,6 +74,7 @@ def render_terminal(env, data: dict):
     from rich.text import Text
 
     from protestlog.layout import fold
+    from protestlog.output import prose_width
     from protestlog.tables import print_fitted
 
     console = env.console()
@@ -85,11 +87,11 @@ def render_terminal(env, data: dict):
         if entry[0] == "one":
             p = entry[1]
             shown = NO_DATA if p["value"] is None else str(p["value"])
-            rows.append((p["start"], p["value"], shown, labels[p["start"]]))
-        else:
+            rows.append((p["clipped_start"], p["value"], shown, labels[p["start"]]))
+        else:  # worded as summary's folded row: first day to last day, how many periods, no records
             first, last, count = entry[1:]
             empty = "no records" if data["metric"] == "killed" else NO_DATA
-            rows.append((first["start"], None, "", f"… {last['start']}: {count} {by}s, {empty}"))
+            rows.append((first["clipped_start"], None, "", f"to {last['clipped_end']}: {count} {by}s, {empty}"))
     period_width = max((len(r[0]) for r in rows), default=10)
     value_width = max((len(r[2]) for r in rows), default=1)
     label_width = min(48, max((len(r[3]) for r in rows), default=0))
@@ -110,7 +112,10 @@ def render_terminal(env, data: dict):
             bar = Text("#" * round(value / top * bar_width))
         table.add_row(period, bar, shown, label)
     note = coverage_note(data)
-    print_fitted(env, console, Text(data["title"]), table, Text(data["source_line"]),
+    title = data["title"]
+    if len(title) > (width if env.stdout_tty else prose_width(env)):  # the total whole, on a line of its own
+        title = title.replace(": total ", ":\ntotal ", 1)
+    print_fitted(env, console, Text(title), table, Text(data["source_line"]),
                  *([Text(f"Note: {note}.")] if note else []))
 
 

@@ -42,7 +42,10 @@ def verify_cmd(
         write_rows(env, result["problems"], ["seq", "message"], fmt_name, title="Verification problems")
     elif result["ok"]:
         # stdout keeps its one-line shape (scripts take the head as the last word); the rest is for people.
-        print(verified_line(result, expect), file=env.stdout)
+        line = verified_line(result, expect)
+        if env.stdout_tty and len(line) > env.console().width:  # at a narrow terminal: the head whole, still last
+            line = verified_line(result, expect, head_apart=True)
+        print(line, file=env.stdout)
         env.say(coverage_line(result))
         if result["previous_head"]:
             env.say(f"re-anchored once when the chain came to cover milestones, import batches and settings "
@@ -56,13 +59,17 @@ def verify_cmd(
 
 
 
-def verified_line(result: dict, expect: str | None) -> str:
+def verified_line(result: dict, expect: str | None, *, head_apart: bool = False) -> str:
+    """`OK N entries, head H`; `head_apart` puts the head on a line of its own (a narrow terminal)."""
     through = ""
     if expect:
         at = (f"entry {result['expect_found_at']}" if result["expect_found_at"] is not None
               else f"chain position {result['expect_found_pos']}")
         through = f", passes through {expect[:12]}… at {at}"
-    return f"OK {plural(result['entries'], 'entry')}, head {result['head_hash'] or '(none: empty ledger)'}{through}"
+    head = result['head_hash'] or '(none: empty ledger)'
+    if head_apart:
+        return f"OK {plural(result['entries'], 'entry')}{through}\nhead {head}"
+    return f"OK {plural(result['entries'], 'entry')}, head {head}{through}"
 
 
 def coverage_line(result: dict) -> str:
@@ -70,7 +77,7 @@ def coverage_line(result: dict) -> str:
     parts = [counted(c["milestone"], "milestone", "milestones"), counted(c["batch"], "import batch", "import batches"),
              counted(c["setting"], "setting", "settings")] + ([counted(c["victim"], "victim entry", "victim entries")]
                                                   if c.get("victim") else [])
-    return "the head also covers " + ", ".join(parts[:-1]) + " and " + parts[-1]
+    return "head also covers " + ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def counted(n: int, one: str, many: str) -> str:
