@@ -40,17 +40,32 @@ def fold(items: list, empty, *, keep=lambda item: False, at: int = FOLD_AT) -> l
     return out
 
 
+def partly(value, given: int, records: int):
+    """A figure only some records give, marked `*` (unknown is not zero: the sum is of those that do);
+    blank when none gives it."""
+    if value is None or not given:
+        return None
+    return f"{value}*" if given < records else value
+
+
+PARTLY_NOTE = "Blank: no record gives it (unknown, not zero); *: only some records there do."
+
+
 def folded_series(s: dict) -> list[dict]:
-    """The summary's series for people: clipped periods, and runs of periods without records as one row."""
+    """The summary's series for people: clipped periods, a figure only some records give marked `*`, and
+    runs of periods without records as one row (no deaths shown there: the ledger does not cover them)."""
     rows = []
     for entry in fold(s["series"], lambda p: p["records"] == 0):
         if entry[0] == "one":
             p = entry[1]
-            rows.append(p | {"start": p["clipped_start"], "end": p["clipped_end"]})
+            rows.append(p | {"start": p["clipped_start"], "end": p["clipped_end"],
+                             "injured": partly(p["injured"], p["injured_reported_in"], p["records"]),
+                             "killed": p["killed"] if p["records"] else None}
+                        | ({} if p["records"] else {"no records": f"1 {s['range']['by']}"}))
         else:
             first, last, count = entry[1:]
             rows.append(last | {"start": first["clipped_start"], "end": last["clipped_end"], "records": 0,
-                                "killed": 0, "injured": None, "detained": None,
+                                "killed": None, "injured": None, "detained": None,
                                 "no records": f"{count} {s['range']['by']}s"})
     return rows
 
@@ -81,7 +96,9 @@ def split_rows(s: dict) -> list[dict]:
         shown = items if key != "by_region" or len(items) <= REGIONS_SHOWN + 1 else items[:REGIONS_SHOWN]
         for i, item in enumerate(shown):
             rows.append({"split": title if i == 0 else "", "name": item["name"], "records": item["records"],
-                         "killed": item["killed"], "injured": item["injured"], "detained": item["detained"]})
+                         "killed": item["killed"]}
+                        | {k: partly(item[k], item[f"{k}_reported_in"], item["records"])
+                           for k in ("injured", "detained")})
         if len(shown) < len(items):
             rest = items[len(shown):]
             rows.append({"split": "", "name": f"{len(rest)} more", "records": sum(r["records"] for r in rest),
@@ -90,17 +107,30 @@ def split_rows(s: dict) -> list[dict]:
 
 
 def victims_line(s: dict) -> str | None:
-    """Victim records in one paragraph (the splits are in --format markdown/json and 'victim list')."""
+    """Victim records in one line (the splits are in --format markdown/json and 'victim list')."""
     v = s.get("victims")
     if not v or not v.get("records"):
         return None
-    return (f"Victims dated in the range: {v['records']} ({v['named']} named, {v['minors']} minors, "
-            f"{v['contested']} contested; more in --format markdown and 'protestlog victim list')")
+    return (f"Victims in the range: {v['records']} ({v['named']} named, {v['minors']} minors, "
+            f"{v['contested']} contested; see 'victim list')")
+
+
+def not_compared_lines(s: dict) -> list[str]:
+    """One line per milestone the range cannot compare, so none is dropped without a word."""
+    short = {"before": "no day before it; earlier --since", "after": "after the range; later --until"}
+    return [f"Not compared: {m['date']} {m['label']} ({short[m['side']]})."
+            for m in s.get("milestones_not_compared", [])]
+
+
+# The terminal's short form of views.NOTE (the Markdown and the report keep the long one).
+SHORT_NOTE = ("Milestone day counts in 'after'. ratio: deaths (incidents) per day after ÷ before; a comparison, "
+              "not a measure of cause. Exact CI: deaths independent; clustered CI: incidents independent. "
+              "change: counts, or /day if windows differ.")
 
 
 def render_summary_table(env: Env, s: dict):
     """Header, totals and every milestone comparison first; then the series (empty runs folded)
-    and the splits in one table. Fits 80 columns; nothing is cut."""
+    and the splits in one table. Fits 80 columns (about 60 lines on the shipped data); nothing is cut."""
     from rich.text import Text
 
     from protestlog import views
@@ -116,7 +146,7 @@ def render_summary_table(env: Env, s: dict):
              "Totals", *totals_lines(s["totals"], views.totals_rows(s["totals"]))]
     from protestlog.victim_views import counting_note
 
-    note = counting_note(s)
+    note = counting_note(s).removeprefix("Deaths counted by incident date; ")
     if note != "Deaths counted by incident date.":  # say so only when victims changed how deaths count
         lines.append(f"  {note}")
     victims = victims_line(s)
@@ -132,23 +162,23 @@ def render_summary_table(env: Env, s: dict):
         details[0] = details[0].removeprefix(f"{m['date']} {m['label']}: ")  # the title names it
         print_fitted(env, console, *[Text(line) for line in details])
     if s["milestones"]:
-        print_fitted(env, console, Text(views.NOTE))
-    print_fitted(env, console, Text(""))
+        print_fitted(env, console, Text(SHORT_NOTE))
+    print_fitted(env, console, *[Text(line) for line in not_compared_lines(s)], Text(""))
     series = folded_series(s)
     columns = ["start", "end", "records", "killed", "cumulative_killed", "injured"]
     if any(row.get("no records") for row in series):
         columns.append("no records")
+    partial = any(isinstance(row.get("injured"), str) for row in series)
     write_rows(env, series, columns, "table", numeric=numeric,
                title=f"Series by {r['by']} (Σ killed: running total from {r['since']})",
-               drop=["no records", "injured"])
+               caption=PARTLY_NOTE if partial else None, drop=["no records", "injured"])
     print_fitted(env, console, Text(""))
-    t = s["totals"]
     write_rows(env, split_rows(s), ["split", "name", "records", "killed", "injured", "detained"], "table",
                numeric=numeric, title="Splits", drop=["detained", "injured"],
-               caption=f"{views.UNKNOWN_CAPTION} injured is given in {t['injured_reported_in']} of "
-                       f"{t['records']} records, detained in {t['detained_reported_in']}.")
+               caption=None if partial else PARTLY_NOTE)
     if "sensitivity" in s:
+        if not s["milestones"]:
+            print_fitted(env, console, Text(""), Text(views.NO_SENSITIVITY))
         for m in s["milestones"]:
             print_fitted(env, console, Text(""))
             views.render_sensitivity(env, s, "table", m)
-

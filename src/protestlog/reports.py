@@ -206,7 +206,8 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
         day[5] += r["detained_n"]
 
     series = list(_series(daily, since, until, by))
-    in_range = [m for m in ledger.milestones(as_of) if since < dt.date.fromisoformat(m["date"]) <= until]
+    all_milestones = ledger.milestones(as_of)
+    in_range = [m for m in all_milestones if since < dt.date.fromisoformat(m["date"]) <= until]
     units = comparison.units_from(scanned) + shifted_units if in_range else []
     last_day = _last_record_day(ledger, base, params) if in_range and not until_given else None
     milestones = [comparison.compare(m, since=since, until=until, window=window, units=units,
@@ -228,7 +229,23 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
         "by_region": split("region"),
         "series": series,
         "milestones": milestones,
+        "milestones_not_compared": not_compared(all_milestones, since, until),
     } | extra | {"by_responsible": split("responsible")} | victim_keys
+
+
+def not_compared(milestones: list[dict], since: dt.date, until: dt.date) -> list[dict]:
+    """Milestones the range leaves no before (or no after) for, with why, so none vanishes silently."""
+    out = []
+    for m in milestones:
+        day = dt.date.fromisoformat(m["date"])
+        if since < day <= until:
+            continue
+        if day <= since:
+            side, reason = "before", "no days before it in the range; an earlier --since compares it"
+        else:
+            side, reason = "after", "after the end of the range; a later --until compares it"
+        out.append({"date": m["date"], "label": m["label"], "side": side, "reason": reason})
+    return out
 
 
 def _last_record_day(ledger: Ledger, base: str, params) -> dt.date | None:

@@ -121,6 +121,8 @@ NOTE = ("Milestone day counts in 'after'. ratio = deaths (or incidents) per day 
         "(compound Poisson). change compares counts over equal windows, per-day rates (/day) otherwise.")
 
 
+NO_SENSITIVITY = ("Sensitivity: no milestone to compare in this range (add one with 'protestlog milestone add "
+                  "DATE LABEL', or widen --since/--until).")
 UNKNOWN_CAPTION = "Blank: no record here gives the figure (unknown, not zero)."
 
 
@@ -169,9 +171,13 @@ def render_summary(env: Env, s: dict, fmt: str):
             lines = [NOTE] + milestone_details(m)
             parts.append((f"Before and after {m['date']} {m['label']}", milestone_rows({"milestones": [m]}),
                           MILESTONE_COLUMNS[1:], ("\n\n" if fmt == "markdown" else "\n").join(lines)))
+        skipped = [f"Not compared: {m['date']} {m['label']} ({m['reason']})." for m in s.get("milestones_not_compared", [])]
         if not s["milestones"]:
             parts.append(("Before and after milestones", [], MILESTONE_COLUMNS[1:],
-                          "No milestone falls after the first day of the range."))
+                          "\n".join(["No milestone falls after the first day of the range."] + skipped)))
+        elif skipped:
+            title, rows, columns, caption = parts[-1]
+            parts[-1] = (title, rows, columns, caption + ("\n\n" if fmt == "markdown" else "\n") + "\n".join(skipped))
         from protestlog import victim_views
 
         parts += [("By alleged responsible force", s["by_responsible"], SPLIT_COLUMNS, victim_views.counting_note(s))]
@@ -182,6 +188,8 @@ def render_summary(env: Env, s: dict, fmt: str):
             if fmt == "markdown":
                 env.stdout.write("\n")
         if "sensitivity" in s:
+            if not s["milestones"]:
+                env.stdout.write(f"{NO_SENSITIVITY}\n")
             for m in s["milestones"]:
                 render_sensitivity(env, s, fmt, m)
 
@@ -321,14 +329,17 @@ def render_regions(env: Env, s: dict, fmt: str):
     if fmt in ("csv", "tsv", "ndjson"):
         write_rows(env, rows, REGION_COLUMNS, fmt)
         return
-    people = [r | {"share": pct(r["share"]),
+    from protestlog.layout import partly
+
+    people = [r | {k: partly(r[k], r[f"{k}_reported_in"], r["records"]) for k in ("minors", "injured", "detained")}
+              | {"share": pct(r["share"]),
                    "killed": fmt_range([r["killed_low"], r["killed_high"]]
                                         if r["killed_low"] != r["killed_high"] else None, r["killed"])}
               for r in rows]
     columns = ["rank", "region", "code", "records", "killed", "share", "minors", "injured", "detained"]
     title = f"Deaths by region, {header(s, period=False)}"
-    caption = ("Ranked by best estimate of deaths. minors, injured and detained add up only the records "
-               "that give them; unknown is not zero.")
+    caption = (f"Ranked by best estimate of deaths; unknown is not zero. Blank: no record in the region gives "
+               f"the figure; *: only some of its records do.")
     if fmt == "markdown":
         env.stdout.write("# Deaths by region\n\n")
     else:  # a terminal: the range without the word, so the column stays narrow
