@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import add_args, protestlog_exe
+from protestlog.ledger import SCHEMA_VERSION
 
 V3_LEDGER = Path(__file__).parent / "data" / "ledger_v3.db"
 # `protestlog verify` of the release before the chain (schema 3) printed this head for tests/data/ledger_v3.db:
@@ -54,7 +55,7 @@ def test_a_release_3_ledger_migrates_and_its_old_head_is_still_passed_through(cl
     # The figures did not move: 10 (amended) + 17 + 1 + 2 killed; record 1 stays retracted.
     totals = cli("summary", "--since", "2022-12-01", "--until", "2023-03-01", "--json").json()["totals"]
     assert totals["killed"] == 30 and totals["records"] == 4
-    assert sqlite3.connect(v3).execute("PRAGMA user_version").fetchone()[0] == 7
+    assert sqlite3.connect(v3).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_migration_runs_once_and_the_head_then_only_moves_forward(cli, v3):

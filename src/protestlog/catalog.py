@@ -6,8 +6,10 @@ Everything here is derived from `entries`; nothing in it is part of the hash cha
 
 The search index is one row per entry in `search_text` (kind 'entry'; and kind 'victim' for
 each victim entry linked to an incident, with negative ids clear of entry numbers), whose id is the entry's
-`seq` (so Datasette can search the `records` view through it), filled by a trigger in the same transaction as the entry, so
-an interrupted import leaves neither. sqlite-utils builds the FTS5 table and its triggers
+`seq` (so Datasette can search the `records` view through it). The ledger's appender fills it
+(`index_entries`) in the same transaction as the entries, so an interrupted import leaves neither:
+one set-based INSERT per import chunk, since a per-row trigger doubled the cost of every insert
+(until schema 8 a trigger did it; victims' rows still come by trigger). sqlite-utils builds the FTS5 table and its triggers
 (`enable_fts`) and runs the searches (`search`). `search_text` is append-only like the
 entries it mirrors. sqlite-utils is imported only here, so start-up never loads it.
 """
@@ -55,12 +57,40 @@ def create_views(conn, fields=FIELDS) -> None:
 
 # Source names only (not URLs): 'Amnesty' should find the record, 'https' should not find every record.
 _SOURCE_NAMES = "(SELECT group_concat(json_extract(s.value, '$.name'), ' ; ') FROM json_each(new.sources) AS s)"
+# Schema 4 to 7 filled the entries' rows by this trigger; version 8 drops it (see entry_indexer).
 ENTRY_TEXT_TRIGGER = (
     "CREATE TRIGGER entries_search_text AFTER INSERT ON entries BEGIN "
     "INSERT INTO search_text (id, kind, ref, record_id, region, province, place, note, sources) "
     f"VALUES (new.seq, 'entry', new.seq, new.record_id, new.region, new.province, new.place, new.note, {_SOURCE_NAMES}); "
     "END"
 )
+# The entries' rows of the index, as one SELECT over a range of entries (appender and migration share it).
+ENTRY_TEXT_COLUMNS = "(id, kind, ref, record_id, region, province, place, note, sources)"
+ENTRY_TEXT_SELECT = ("SELECT seq, 'entry', seq, record_id, region, province, place, note, "
+                     + _SOURCE_NAMES.replace("new.", "entries.") + " FROM entries")
+
+
+def entry_indexer(db):
+    """How the appender keeps the index in step: a function(first_seq, last_seq) that indexes those
+    entries, or None when the ledger has no index yet (schema < 4) or a trigger of schema 4-7 still
+    fills it (a ledger being written at an older version, as migration tests do)."""
+    found = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE name IN ('search_text', "
+                                      "'entries_search_text')")}
+    if "search_text" not in found or "entries_search_text" in found:
+        return None
+    sql = f"INSERT INTO search_text {ENTRY_TEXT_COLUMNS} {ENTRY_TEXT_SELECT} WHERE seq BETWEEN ? AND ? ORDER BY seq"
+
+    def index(first: int, last: int) -> None:
+        db.execute(sql, (first, last))
+
+    return index
+
+
+def index_by_appender(conn) -> None:
+    """Version 8: the appender fills the entries' index rows (`entry_indexer`); the trigger goes."""
+    conn.execute("DROP TRIGGER IF EXISTS entries_search_text")
+
+
 APPEND_ONLY = (
     "CREATE TRIGGER search_text_append_only_update BEFORE UPDATE ON search_text "
     "BEGIN SELECT RAISE(ABORT, 'the search index follows the append-only ledger: rows cannot be changed'); END",
@@ -139,9 +169,7 @@ def migrate(conn) -> None:
                              pk="id", not_null={"kind", "ref", "record_id"})
     db.execute("CREATE UNIQUE INDEX search_text_ref ON search_text (kind, ref)")
     db.execute(ENTRY_TEXT_TRIGGER)
-    db.execute("INSERT INTO search_text (id, kind, ref, record_id, region, province, place, note, sources) "
-               "SELECT seq, 'entry', seq, record_id, region, province, place, note, "
-               + _SOURCE_NAMES.replace("new.", "entries.") + " FROM entries ORDER BY seq")
+    db.execute(f"INSERT INTO search_text {ENTRY_TEXT_COLUMNS} {ENTRY_TEXT_SELECT} ORDER BY seq")
     db["search_text"].enable_fts(SEARCH_COLUMNS, fts_version="FTS5", create_triggers=True, tokenize=TOKENIZER)
     for statement in APPEND_ONLY:
         db.execute(statement)

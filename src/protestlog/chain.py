@@ -89,7 +89,9 @@ def entry_hasher(keys: tuple):
 def link_many(db: sqlite3.Connection, links: list[tuple[int, str, str]]) -> None:
     """Chain many entries at once, each (seq, prev_hash, hash) as the bulk appender computed them."""
     if has_chain(db):
-        db.executemany("INSERT INTO chain (kind, ref, prev_hash, hash) VALUES ('entry', ?, ?, ?)", links)
+        from protestlog.bulk import insert_many
+
+        insert_many(db, "INSERT INTO chain (kind, ref, prev_hash, hash) VALUES", "('entry', ?, ?, ?)", links)
 
 
 def entry_hash(prev_hash: str, entry: dict) -> str:

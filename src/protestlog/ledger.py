@@ -14,7 +14,8 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
-from protestlog import chain, ledger_files
+from protestlog import catalog, chain, ledger_files
+from protestlog.bulk import insert_many
 from protestlog.chain import GENESIS, canonical_json, entry_hash  # noqa: F401  (the ledger's public API)
 from protestlog.dates import utcnow
 from protestlog.errors import LedgerError
@@ -23,7 +24,7 @@ from protestlog.schema import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3
 from protestlog.victim_schema import SCHEMA as VICTIM_SCHEMA
 
 APPLICATION_ID = 0x706C6F67  # 'plog': marks a SQLite file as a protestlog ledger
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 SQLITE_HEADER = b"SQLite format 3\x00"
 ENTRY_META = ("seq", "record_id", "revision", "action", "recorded_at", "recorded_by", "reason")
 DEFAULT_MILESTONES = (("2022-12-07", "Protests begin"), ("2022-12-15", "State of emergency declared"))
@@ -57,8 +58,9 @@ def _victim_search(db):
 
 
 # Version 7: the one chain and the settings table (chain.py); existing rows are chained once.
+# Version 8: the appender fills the entries' search index itself, set-based per import chunk (catalog.py).
 MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog, 4: _victims, 5: _victim_search,
-              6: chain.SCHEMA_V7}
+              6: chain.SCHEMA_V7, 7: catalog.index_by_appender}
 
 
 def who(explicit: str | None = None) -> str:
@@ -322,6 +324,7 @@ class Ledger:
                         if c in stored or c not in LATER_FIELDS)
         names, marks = ", ".join(_q(c) for c in columns), ", ".join("?" for _ in columns)
         sql = f"INSERT INTO entries ({names}) VALUES ({marks})"
+        index = catalog.entry_indexer(self.db)  # the search index, in the same transaction
         hashed = chain.entry_hasher(ENTRY_META + FIELDS + ("batch_id", "fingerprint"))
 
         def build(record: dict, *, action: str, record_id: int | None, revision: int, reason: str | None,
@@ -357,6 +360,8 @@ class Ledger:
             try:
                 self.db.execute(sql, [entry[c] for c in columns])
                 chain.link(self.db, "entry", entry["seq"], entry["prev_hash"], entry["hash"])
+                if index:
+                    index(entry["seq"], entry["seq"])
             except sqlite3.IntegrityError as exc:
                 state.update(before)
                 raise LedgerError(f"the ledger refused record {entry['record_id']}: {exc}") from None
@@ -372,9 +377,13 @@ class Ledger:
                 rows.append([entry[c] for c in columns])
                 links.append((entry["seq"], entry["prev_hash"], entry["hash"]))
 
+            if not rows:
+                return []
             try:
-                self.db.executemany(sql, rows)
+                insert_many(self.db, f"INSERT INTO entries ({names}) VALUES", f"({marks})", rows)
                 chain.link_many(self.db, links)
+                if index:
+                    index(links[0][0], links[-1][0])
             except sqlite3.IntegrityError as exc:  # the caller rolls the whole transaction back
                 raise LedgerError(f"the ledger refused a record of this batch: {exc}") from None
             record_id = columns.index("record_id")
