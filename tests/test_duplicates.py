@@ -72,7 +72,7 @@ def current(db) -> list[dict]:
     return json.loads(run_exe("list", "--json", db=db).stdout)
 
 
-@pytest.mark.parametrize("threshold", [0.3, 0.55, 0.75, 0.9])
+@pytest.mark.parametrize("threshold", [0.3, 0.55, 0.7, 0.71, 0.75, 0.9])
 def test_duplicates_are_exactly_the_pairs_a_brute_force_finds(tmp_path, threshold):
     db = tmp_path / "l.db"
     assert run_exe("import", random_file(tmp_path / "a.csv", seed=4, rows=90), db=db).returncode == 0

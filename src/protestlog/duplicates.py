@@ -44,6 +44,17 @@ SCORE_SQL = """
 + (CASE WHEN a.killed = b.killed THEN 25 WHEN a.lo <= b.hi AND b.lo <= a.hi THEN 10 ELSE 0 END)
 + (CASE WHEN a.grp = b.grp THEN 5 ELSE 0 END)"""
 
+# An upper bound of SCORE_SQL from cheap comparisons (place matched 30, else at most 20 with a province;
+# killed ranges overlapping at most 25, else 0; group at most 5), tested first so most pairs of a
+# crowded block are dismissed without the string work of the full score.
+BOUND_SQL = """
+  (CASE WHEN a.day = b.day THEN 40 ELSE 20 END)
++ (CASE WHEN a.place_key = b.place_key AND a.place_key != '' THEN 30 ELSE 20 END)
++ (CASE WHEN a.lo <= b.hi AND b.lo <= a.hi THEN 25 ELSE 0 END) + 5"""
+# A pair a day apart that does not name the same place scores at most 20 + 20 + 25 + 5: above that
+# threshold, such pairs are looked up by place rather than by day.
+APART_WITHOUT_PLACE = 70
+
 COLUMNS = ("record_id INTEGER PRIMARY KEY, seq INTEGER, region TEXT, day INTEGER, date TEXT, place TEXT, "
            "place_key TEXT, province_key TEXT, killed INTEGER, lo INTEGER, hi INTEGER, grp TEXT, "
            "new INTEGER, capped INTEGER NOT NULL DEFAULT 0")
@@ -75,15 +86,16 @@ def scan(ledger: Ledger, *, threshold: float = DEFAULT_THRESHOLD, newer_than_seq
     try:
         _fill(ledger, newer_than_seq, as_of)
         db.execute("CREATE INDEX temp.dup_block ON dup_records (region, capped, day)")
+        db.execute("CREATE INDEX temp.dup_place ON dup_records (region, place_key, day) WHERE place_key != ''")
         capped = [{"region": r[0], "date": r[1], "records": r[2]} for r in db.execute(
             "SELECT region, date, COUNT(*) FROM temp.dup_records GROUP BY region, day HAVING COUNT(*) > ? "
             "ORDER BY region, day", (cap,))]
         if capped:
             db.execute("UPDATE temp.dup_records SET capped = 1 WHERE (region, day) IN (SELECT region, day FROM "
                        "temp.dup_records GROUP BY region, day HAVING COUNT(*) > ?)", (cap,))
-            db.execute("CREATE INDEX temp.dup_place ON dup_records (region, place_key, day) WHERE place_key != ''")
-        pairs = [_pair(row) for row in db.execute(_pairs_sql(newer_than_seq is not None, bool(capped)),
-                                                  (math.ceil(threshold * 100 - 1e-9),) * (2 if capped else 1))]
+        at_least = math.ceil(threshold * 100 - 1e-9)
+        sql = _pairs_sql(newer_than_seq is not None, bool(capped), at_least)
+        pairs = [_pair(row) for row in db.execute(sql, {"at_least": at_least})]
     finally:
         db.execute("DROP TABLE IF EXISTS temp.dup_records")
     pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
@@ -110,9 +122,12 @@ def _fill(ledger: Ledger, newer_than_seq: int | None, as_of: str | None):
         f"FROM ({base}){near}", [newer_than_seq if newer_than_seq is not None else 0] + params + near_params)
 
 
-def _pairs_sql(newer: bool, capped: bool) -> str:
+def _pairs_sql(newer: bool, capped: bool, at_least: int) -> str:
     """Pairs scoring at least the threshold: within blocks below the cap, any two records; where a
-    block is capped, records naming the same place. Each pair once: `a` new when asked for new."""
+    block is capped, records naming the same place. Each pair once: `a` new when asked for new.
+
+    Uncapped blocks are read as two joins: records of the same day, and records a day apart (by
+    place when the threshold is above what a pair a day apart can score without one)."""
     if newer:  # `a` is new; `b` is old, or new with a larger id
         order, outer = "(NOT b.new OR b.record_id > a.record_id)", "a.new"
     else:
@@ -120,14 +135,24 @@ def _pairs_sql(newer: bool, capped: bool) -> str:
     select = ("SELECT a.record_id AS a_id, b.record_id AS b_id, a.region, a.date AS a_date, b.date AS b_date, "
               "a.killed AS a_killed, b.killed AS b_killed, a.place AS a_place, b.place AS b_place, "
               f"MAX(MIN({SCORE_SQL}, 100), 0) AS score ")
+    passes = f"{BOUND_SQL} >= :at_least AND score >= :at_least"
     sql = (select + "FROM temp.dup_records AS a JOIN temp.dup_records AS b INDEXED BY dup_block "
-           "ON b.region = a.region AND b.capped = 0 AND b.day BETWEEN a.day - 1 AND a.day + 1 "
-           f"AND {order} WHERE {outer} AND a.capped = 0 AND score >= ?")
+           f"ON b.region = a.region AND b.capped = 0 AND b.day = a.day AND {order} "
+           f"WHERE {outer} AND a.capped = 0 AND {passes}")
+    if at_least > APART_WITHOUT_PLACE:
+        sql += (" UNION ALL " + select + "FROM temp.dup_records AS a JOIN temp.dup_records AS b INDEXED BY dup_place "
+                "ON b.region = a.region AND b.place_key = a.place_key AND b.place_key != '' "
+                f"AND b.day IN (a.day - 1, a.day + 1) AND b.capped = 0 AND {order} "
+                f"WHERE {outer} AND a.place_key != '' AND a.capped = 0 AND {passes}")
+    else:
+        sql += (" UNION ALL " + select + "FROM temp.dup_records AS a JOIN temp.dup_records AS b INDEXED BY dup_block "
+                f"ON b.region = a.region AND b.capped = 0 AND b.day IN (a.day - 1, a.day + 1) AND {order} "
+                f"WHERE {outer} AND a.capped = 0 AND {passes}")
     if capped:  # a pair touching a capped region-day, compared only when both name the same place
         sql += (" UNION ALL " + select + "FROM temp.dup_records AS a JOIN temp.dup_records AS b INDEXED BY dup_place "
                 "ON b.region = a.region AND b.place_key = a.place_key AND b.place_key != '' "
                 "AND b.day BETWEEN a.day - 1 AND a.day + 1 "
-                f"AND {order} WHERE {outer} AND a.place_key != '' AND (a.capped OR b.capped) AND score >= ?")
+                f"AND {order} WHERE {outer} AND a.place_key != '' AND (a.capped OR b.capped) AND {passes}")
     return sql
 
 
