@@ -37,6 +37,7 @@ FIELDS = (
 # file imported before they existed is still recognised when it is imported again.
 LATER_FIELDS = ("responsible",)
 REQUIRED = ("date", "region", "killed")
+KNOWN = frozenset(FIELDS) | {"source", "url", "accessed"}
 DEFAULTS = {"date_precision": "day", "group": "unknown", "cause": "unknown", "confidence": "unverified"}
 INTEGER = re.compile(r"^[0-9]+$")  # ASCII digits only: '٣' is not quietly stored as 3
 # Every character str.splitlines() breaks at: a single-line field holds none of them.
@@ -84,8 +85,20 @@ def blank(value) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+# Text with nothing to refuse in it (no control character, line break, surrogate or NUL): the common
+# case, settled by one regex match instead of a check per rule (an import runs this on every field).
+PLAIN_LINE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\U0010ffff]*")
+SHORT_COUNT = re.compile("[0-9]{1,8}")  # at most 99,999,999: under MAX_COUNT, so no further check
+
+
 def parse_count(field: str, value) -> int | None:
     """A non-negative whole number: '12' or 12; never -1, 1.5, NaN, inf, True or '1e3'."""
+    if type(value) is str:
+        text = value.strip()
+        if not text:
+            return None
+        if SHORT_COUNT.fullmatch(text):
+            return int(text)
     if blank(value):
         return None
     if isinstance(value, bool):
@@ -113,6 +126,12 @@ def parse_count(field: str, value) -> int | None:
 
 
 def parse_text(field: str, value, *, multiline: bool = False) -> str | None:
+    if type(value) is str and not multiline:
+        text = value.strip()
+        if not text:
+            return None
+        if PLAIN_LINE.fullmatch(text) and len(text) <= LIMITS.get(field, 200):
+            return text
     if blank(value):
         return None
     if not isinstance(value, str):
@@ -196,7 +215,7 @@ def validate(raw: dict, *, today: dt.date) -> dict:
         errors.append(exc)
         failed.add(exc.field)
 
-    unknown = set(raw) - set(FIELDS) - {"source", "url", "accessed"}
+    unknown = raw.keys() - KNOWN
     for field in sorted(unknown):
         wrong(FieldError(field, raw[field], "is not a field protestlog knows"))
     for field in REQUIRED:

@@ -69,11 +69,24 @@ def choose(field: str, value: str, allowed, aliases=None):
     or raise naming the choices."""
     from protestlog.errors import FieldError
 
-    found = _match(str(value), allowed, tuple(sorted(aliases.items())) if aliases else ())
+    found = _match(str(value), allowed, _alias_key(aliases))
     if found is None:
         raise FieldError(field, value, "must be one of: " + ", ".join(allowed) + " (or the Spanish term)"
                          * (allowed in SPANISH))
     return found
+
+
+_ALIAS_KEYS: dict[int, tuple] = {}
+
+
+def _alias_key(aliases) -> tuple:
+    """The aliases as a hashable key for _match's cache, built once per alias table, not per value."""
+    if not aliases:
+        return ()
+    cached = _ALIAS_KEYS.get(id(aliases))
+    if cached is None or cached[0] is not aliases:
+        cached = _ALIAS_KEYS[id(aliases)] = (aliases, tuple(sorted(aliases.items())))
+    return cached[1]
 
 
 def fold(value: str) -> str:
