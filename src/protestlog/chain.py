@@ -66,8 +66,12 @@ CREATE TRIGGER settings_append_only_delete BEFORE DELETE ON settings
 """
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def canonical_json(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Sorted keys, no spaces, UTF-8 as is: the text every hash covers (one encoder, built once)."""
+    return _CANONICAL(value)
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

@@ -326,6 +326,7 @@ class Ledger:
         sql = f"INSERT INTO entries ({names}) VALUES ({marks})"
         index = catalog.entry_indexer(self.db)  # the search index, in the same transaction
         hashed = chain.entry_hasher(ENTRY_META + FIELDS + ("batch_id", "fingerprint"))
+        missing = tuple(f for f in FIELDS if f not in columns)  # fields this ledger's schema lacks
 
         def build(record: dict, *, action: str, record_id: int | None, revision: int, reason: str | None,
                   batch_id: int | None, print_: str | None) -> dict:
@@ -335,9 +336,9 @@ class Ledger:
                 record_id = state["next_id"]
             entry = {"seq": state["seq"] + 1, "record_id": record_id, "revision": revision, "action": action,
                      "recorded_at": stamp, "recorded_by": recorder, "reason": reason}
-            for f in FIELDS:
-                entry[f] = record.get(f)
-                if f not in columns and entry[f] is not None:
+            entry.update(zip(FIELDS, map(record.get, FIELDS)))
+            for f in missing:
+                if entry[f] is not None:
                     raise LedgerError(f"this ledger's schema has no {f} column; open it with this protestlog "
                                       f"to migrate it first")
             entry["sources"] = canonical_json(record.get("sources") or [])
