@@ -1,9 +1,10 @@
 """Exporting current records (or every revision) in a form `import` reads back.
 
 CSV and TSV cells that a spreadsheet would run as a formula (starting with =, +, -, @,
-tab or carriage return) are prefixed with a single quote, as OWASP advises against CSV
-injection; `import` removes that quote again, so export -> import round-trips exactly.
-`raw=True` turns the guard off. `redact=True` leaves out names and free text (notes,
+tab or carriage return) are prefixed with a single quote by the one CSV/TSV writer
+(output.write_delimited, for every command), as OWASP advises against CSV injection;
+`import` removes that quote again, so export -> import round-trips exactly. --raw turns
+the guard off. `redact=True` leaves out names and free text (notes,
 reasons, who recorded) for publication, and scrubs the names of recorded victims from what is left
 (source titles, URLs, places): see redaction.py.
 """
@@ -12,21 +13,8 @@ from protestlog.ledger import Ledger, row_to_entry
 from protestlog.records import FIELDS
 from protestlog.reports import Filters
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 REDACTED = ("note", "recorded_by", "reason")
 HISTORY_COLUMNS = ("seq", "revision", "action", "reason", "hash")
-
-
-def escapes_quote(value: str) -> bool:
-    """A cell that starts with ' and a character `import` would read as the guard's prefix: it gets
-    one more ', in every CSV/TSV export (--raw too), so export -> import gives back the same text."""
-    return value.startswith("'") and len(value) > 1 and value[1] in FORMULA_STARTS + ("'",)
-
-
-def neutralise(value, *, formulas: bool = True):
-    if isinstance(value, str) and ((formulas and value.startswith(FORMULA_STARTS)) or escapes_quote(value)):
-        return "'" + value
-    return value
 
 
 def export_columns(*, include_history: bool, redact: bool) -> list[str]:
@@ -63,8 +51,3 @@ def export_rows(ledger: Ledger, filters: Filters, *, as_of: str | None = None, i
             out = {c: redactor.scrub_sources(v) if c == "sources" else redactor.scrub(v) for c, v in out.items()}
         yield out
 
-
-def spreadsheet_safe(rows, *, formulas: bool = True):
-    """CSV/TSV cells as `import` reads them back; `formulas=False` (--raw) leaves formulas as they are."""
-    for row in rows:
-        yield {k: neutralise(v, formulas=formulas) if k != "sources" else v for k, v in row.items()}

@@ -6,6 +6,7 @@ The environment (streams, whether stdout is a terminal, NO_COLOR) is passed in a
 
 import json
 import os
+import re
 import sys
 from typing import IO, Iterable
 
@@ -14,8 +15,9 @@ class Env:
     """Where output goes and what kind of place it is (a plain class: dataclasses cost start-up time)."""
 
     def __init__(self, stdout: IO | None = None, stderr: IO | None = None, stdout_tty: bool = False,
-                 stdin_tty: bool = False, stderr_tty: bool = False, no_color: bool = False):
+                 stdin_tty: bool = False, stderr_tty: bool = False, no_color: bool = False, raw: bool = False):
         self.stdout = stdout or sys.stdout
+        self.raw = raw  # --raw: CSV/TSV cells as stored, without the formula guard
         self.stderr = stderr or sys.stderr
         self.stdout_tty, self.stdin_tty, self.stderr_tty, self.no_color = stdout_tty, stdin_tty, stderr_tty, no_color
 
@@ -136,19 +138,70 @@ def _write_batched(out, lines, batch: int = 512):
     out.write("".join(pending))
 
 
-def write_tuples(env: Env, rows: Iterable[tuple], columns: list[str], fmt: str):
-    """CSV or TSV from tuples already in column order (None is an empty cell), for long tables."""
+# A CSV/TSV cell starting with one of these is run as a formula by a spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_RISKY_FIRST = "=+-@\t\r'"  # the above, and a leading ' that the guard's own prefix could be mistaken for
+
+
+def escapes_quote(value: str) -> bool:
+    """A cell that starts with ' and a character `import` would read as the guard's prefix: it gets
+    one more ', in every CSV/TSV output (--raw too), so export -> import gives back the same text."""
+    return value.startswith("'") and len(value) > 1 and value[1] in FORMULA_STARTS + ("'",)
+
+
+_PLAIN_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _plain_number(text: str) -> bool:
+    """-3, +2.5, -1e-06: a spreadsheet reads these as numbers, never as formulas."""
+    return _PLAIN_NUMBER.fullmatch(text) is not None
+
+
+def neutralise(value, *, formulas: bool = True):
+    """The CSV-injection guard, as OWASP advises: text a spreadsheet would run as a formula (starting
+    with = + - @ tab or CR) gets a leading ', which `import` removes again. Numbers (-3 as a number,
+    or text that is only a number) stay as they are; `formulas=False` (--raw) leaves formulas alone."""
+    if value.__class__ is not str or not value or value[0] not in _RISKY_FIRST:
+        return value
+    if escapes_quote(value):
+        return "'" + value
+    if not formulas or value[0] == "'" or _plain_number(value):
+        return value
+    return "'" + value
+
+
+def write_delimited(env: Env, rows: Iterable[tuple], columns: list[str], fmt: str):
+    """CSV or TSV from tuples in column order (None is an empty cell): the one writer of every CSV/TSV
+    output, so every one gets the formula guard (`env.raw`, from --raw, turns it off)."""
     import csv
 
+    formulas = not env.raw
+    risky = _RISKY_FIRST
     writer = csv.writer(env.stdout, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow([neutralise(c, formulas=formulas) for c in columns])
+    # Most cells are numbers, None or plain text: test the first character inline, call the guard only
+    # for the few that need it (a function call per cell costs as much as writing it).
+    writer.writerows([v if v.__class__ is not str or not v or v[0] not in risky
+                      else neutralise(v, formulas=formulas) for v in row] for row in rows)
+
+
+write_tuples = write_delimited  # the name `list` uses for its fast path
+
+
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]<>|#&]")
+
+
+def markdown_text(value) -> str:
+    """Text for Markdown, as the report writes it: on one line, with every character Markdown (or the
+    HTML it lets through) would read as markup escaped: `\\ ` * _ { } [ ] < > | # &`, so a place
+    named <script> or [x](javascript:…) is shown as text wherever the Markdown is pasted."""
+    text = "" if value is None else " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
 
 
 def markdown_cell(value) -> str:
-    """A table cell: backslashes escaped first (a trailing \\ would escape the cell's closing |), then
-    pipes; line breaks become spaces."""
-    return " ".join(cell(value).replace("\\", "\\\\").replace("|", "\\|").splitlines())
+    """A table cell: `cell()`'s text (never None or True), escaped with `markdown_text`."""
+    return markdown_text(cell(value))
 
 
 def write_json(env: Env, data):
@@ -158,11 +211,12 @@ def write_json(env: Env, data):
 
 def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, title: str | None = None,
                caption: str | None = None, numeric: Iterable[str] = (), drop: Iterable[str] = (),
-               wrap: Iterable[str] = ()):
+               wrap: Iterable[str] = (), drop_in_order: bool = False):
     """Stream rows in one of the formats; `table` and `markdown` are for people, the rest for scripts.
 
     For `table`, `drop` names the columns to leave out, in that order, when the terminal is too narrow
-    for the rest, and `wrap` names free-text columns besides the usual ones (see tables.py)."""
+    for the rest (`drop_in_order`: free text too, in that order), and `wrap` names free-text columns
+    besides the usual ones (see tables.py)."""
     out = env.stdout
     if fmt == "json":
         encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps builds anew for every call
@@ -176,28 +230,25 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
         encode = json.JSONEncoder(ensure_ascii=False).encode
         _write_batched(out, (encode(row) + "\n" for row in rows))
     elif fmt in ("csv", "tsv"):
-        import csv
-
-        writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
-        writer.writerow(columns)
         # The csv module writes None as an empty cell and numbers and text as str() does, as cell()
         # would: only lists, objects and true/false (never Python's True) need cell(); the rest skip it.
         structured = (list, dict, bool)
-        writer.writerows([v if v.__class__ not in structured else cell(v) for v in map(row.get, columns)]
-                         for row in rows)
+        write_delimited(env, ([v if v.__class__ not in structured else cell(v) for v in map(row.get, columns)]
+                              for row in rows), columns, fmt)
     elif fmt == "markdown":
         if title:
-            out.write(f"**{title}**\n\n")
-        out.write("| " + " | ".join(columns) + " |\n")
+            out.write(f"**{markdown_text(title)}**\n\n")
+        out.write("| " + " | ".join(markdown_text(c) for c in columns) + " |\n")
         out.write("|" + "|".join("---:" if c in numeric else "---" for c in columns) + "|\n")
         for row in rows:
             out.write("| " + " | ".join(markdown_cell(row.get(c)) for c in columns) + " |\n")
         if caption:
-            out.write(f"\n{caption}\n")
+            out.write("\n" + "\n\n".join(markdown_text(p) for p in caption.split("\n\n")) + "\n")
     else:
         from protestlog.tables import render
 
-        render(env, rows, columns, title=title, caption=caption, numeric=numeric, drop=drop, wrap=wrap)
+        render(env, rows, columns, title=title, caption=caption, numeric=numeric, drop=drop, wrap=wrap,
+               drop_in_order=drop_in_order)
 
 
 TEMP_MARK = ".protestlog-tmp-"

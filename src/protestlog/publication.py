@@ -12,7 +12,7 @@ import re
 
 from protestlog import charts, reports
 from protestlog.errors import LedgerError
-from protestlog.output import Env
+from protestlog.output import Env, markdown_text
 from protestlog.verify import verify
 from protestlog.views import (
     MILESTONE_COLUMNS, NOTE, SENSITIVITY_COLUMNS, fmt_range, given_in, milestone_details, milestone_rows, pct,
@@ -233,9 +233,7 @@ def to_html(report: dict):
 # ---- Markdown ------------------------------------------------------------------------
 
 
-def _md_text(value) -> str:
-    text = "" if value is None else " ".join(str(value).split())
-    return re.sub(r"([\\`*_{}\[\]<>|#])", r"\\\1", text)
+_md_text = markdown_text  # one escaping for every Markdown protestlog writes (output.markdown_text)
 
 
 def _md_link(source: dict) -> str:

@@ -84,9 +84,12 @@ def _table(boxed: bool):
     return Table(box=box.SIMPLE_HEAD if boxed else None, show_edge=False, pad_edge=False, collapse_padding=boxed)
 
 
-def render(env: Env, rows, columns: list[str], *, title=None, caption=None, numeric=(), drop=(), wrap=()):
+def render(env: Env, rows, columns: list[str], *, title=None, caption=None, numeric=(), drop=(), wrap=(),
+           drop_in_order=False):
     """Print rows as a table that fits: keep every atomic value whole, wrap free text, leave out
-    columns named in `drop` (first named, first left out) only when the rest cannot fit."""
+    columns named in `drop` (first named, first left out) only when the rest cannot fit. Free text
+    named in `drop` goes only after the other columns named (it can wrap narrower), unless
+    `drop_in_order`."""
     from rich.text import Text
 
     console = env.console()
@@ -103,6 +106,8 @@ def render(env: Env, rows, columns: list[str], *, title=None, caption=None, nume
             values.append(text)
         cells.append(values)
     headers = [LABELS.get(c, c) for c in columns]
+    # A short label that another column already has (sources_count and sources) keeps its full name.
+    headers = [h if headers.count(h) == 1 else c for h, c in zip(headers, columns)]
     needs = [column_need(headers[i], [r[i] for r in cells], columns[i] in wrap) for i in range(len(columns))]
     kept = list(range(len(columns)))
     left_out = []
@@ -112,7 +117,8 @@ def render(env: Env, rows, columns: list[str], *, title=None, caption=None, nume
     comfort = [max(needs[i], min(COMFORT, widest(cells, i))) if columns[i] in wrap else needs[i]
                for i in range(len(columns))]
     fallback = [c for c in reversed(columns[1:]) if c not in drop]
-    for widths, names in ((comfort, [c for c in drop if c not in wrap]), (needs, [*drop, *fallback])):
+    first = list(drop) if drop_in_order else [c for c in drop if c not in wrap]
+    for widths, names in ((comfort, first), (needs, [*drop, *fallback])):
         for name in names:
             if sum(widths[i] for i in kept) + overhead(len(kept), boxed) <= width:
                 break

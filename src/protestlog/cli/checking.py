@@ -10,7 +10,7 @@ from protestlog.output import plural, write_json, write_rows
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, app, check_hash, chosen_format, open_ledger, parse_as_of, settings,
 )
-from protestlog.cli.options import AsOfOpt, Text
+from protestlog.cli.options import AsOfOpt, RawOpt, Text
 
 @app.command("verify")
 def verify_cmd(
@@ -18,7 +18,7 @@ def verify_cmd(
     expect: Annotated[Text, typer.Option("--expect", metavar="HASH",
                                          help="A head hash published earlier: the chain must still pass "
                                               "through it.")] = None,
-    fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+    fmt: FormatOpt = Format.table, as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """Recompute the hash chain and run SQLite's integrity check.
 
@@ -94,7 +94,7 @@ def duplicates(
                                                           "person, with the reasons."),
     window: int = typer.Option(3, "--window", min=0, max=366, metavar="DAYS",
                                help="With --victims: compare people whose dates are this close."),
-    as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+    as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """Pairs of current records that probably report the same deaths, with a score.
 
@@ -144,7 +144,7 @@ def check(
                                           help="Pairs scoring at least this are problems."),
     expect: Annotated[Text, typer.Option("--expect", metavar="HASH",
                                          help="The chain must pass through this published head hash.")] = None,
-    fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+    fmt: FormatOpt = Format.table, as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """Checks for CI: verify, minors > killed, ranges, likely duplicates, and opt-in rules.
 
@@ -177,7 +177,8 @@ def check(
 
 
 @app.command("settings")
-def settings_cmd(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: JsonShort = False):
+def settings_cmd(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+                 raw: RawOpt = False):
     """The ledger's settings, covered by its head hash: its time zone (which day is "today",
     what is in the future, what 'yesterday' means), chosen when the ledger was created from
     $PROTESTLOG_TZ, else the machine's zone. Every value ever set is listed, oldest first.

@@ -11,7 +11,7 @@ from protestlog.cli.app import (
     warn_if_tampered,
 )
 from protestlog.cli.options import (
-    AsOfOpt, CircumstanceFilterOpt, GroupFilterOpt, MinConfidenceOpt, RegionFilterOpt,
+    AsOfOpt, CircumstanceFilterOpt, GroupFilterOpt, MinConfidenceOpt, RawOpt, RegionFilterOpt,
 )
 
 SEARCH_COLUMNS = ["rank", "id", "date", "region", "place", "killed", "injured", "sources_count"]
@@ -31,7 +31,7 @@ def search(
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Show at most this many records."),
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
-    as_json: JsonShort = False,
+    as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """Full-text search of current records: place, province, region, notes and source names, best match first.
 
@@ -71,7 +71,7 @@ def query(
     timeout: float = typer.Option(60.0, "--timeout", min=0.001, metavar="SECONDS",
                                   help="Stop a statement still running after this long."),
     fmt: FormatOpt = Format.table,
-    as_json: JsonShort = False,
+    as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """Read-only SQL over the ledger's views (records, history, milestones) and tables.
 

@@ -14,7 +14,8 @@ from protestlog.cli.app import (
 )
 from protestlog.cli.reading import LIST_COLUMNS
 from protestlog.cli.options import (
-    AsOfOpt, ByOpt, CountsJsonFlag, DryRunOpt, ExportFormatOpt, FileFormat, ImportFileArg, ImportFormatOpt, ReasonOpt,
+    AsOfOpt, ByOpt, CountsJsonFlag, DryRunOpt, ExportFormatOpt, FileFormat, ImportFileArg, ImportFormatOpt, RawOpt,
+    ReasonOpt,
 )
 
 # ---- import, batches, export -------------------------------------------------------
@@ -161,7 +162,8 @@ BATCH_COLUMNS = ["id", "file", "format", "rows", "added", "already_present", "re
 
 
 @imports_app.callback()
-def imports_list(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: JsonShort = False):
+def imports_list(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+                 raw: RawOpt = False):
     """List import batches (file, content hash, when, who, how many rows added)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -174,7 +176,7 @@ def imports_list(ctx: typer.Context, fmt: FormatOpt = Format.table, as_json: Jso
 @imports_app.command("show")
 def imports_show(ctx: typer.Context, batch: int = typer.Argument(..., metavar="BATCH", help="Batch number "
                                                                                            "('protestlog imports')."),
-                 fmt: FormatOpt = Format.table, as_json: JsonShort = False):
+                 fmt: FormatOpt = Format.table, as_json: JsonShort = False, raw: RawOpt = False):
     """The records a batch added, as they stand now.
 
     \b
@@ -273,7 +275,7 @@ def export(
     include_history: bool = typer.Option(False, "--include-history", help="Every revision, in ledger order."),
     redact: bool = typer.Option(False, "--redact", help="Leave out notes (which may name victims), reasons "
                                                         "and who recorded: for publication."),
-    raw: bool = typer.Option(False, "--raw", help="Do not neutralise spreadsheet formulas in CSV/TSV cells."),
+    raw: RawOpt = False,
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write to FILE (atomically: a killed run leaves the old file) "
                                               "instead of standard output. Private (0600) unless --redact."),
@@ -291,7 +293,7 @@ def export(
       protestlog export --redact --format json > public.json
       protestlog export --to acled > peru-acled.csv
     """
-    from protestlog.export import export_columns, export_rows, spreadsheet_safe
+    from protestlog.export import export_columns, export_rows
 
     fmt_name = "json" if as_json else fmt.value
     if output and to is not None:
@@ -304,8 +306,6 @@ def export(
         with open_ledger(ctx) as ledger:
             filters = make_filters(since, until, None, None, None, today=ledger.today())
             rows = interop.export_rows(to.value, ledger, filters, as_of=parse_as_of(as_of), redact=redact)
-            if fmt_name in ("csv", "tsv"):
-                rows = spreadsheet_safe(rows, formulas=not raw)
             write_rows(settings(ctx).env, rows, interop.columns(to.value), fmt_name)
         return
     from contextlib import nullcontext
@@ -318,10 +318,8 @@ def export(
         filters = make_filters(since, until, None, None, None, today=ledger.today())
         rows = export_rows(ledger, filters, as_of=parse_as_of(as_of), include_history=include_history,
                            redact=redact)
-        if fmt_name in ("csv", "tsv"):
-            rows = spreadsheet_safe(rows, formulas=not raw)
         with target as stream:
-            write_rows(Env(stdout=stream) if stream else env, rows,
+            write_rows(Env(stdout=stream, raw=raw) if stream else env, rows,
                        export_columns(include_history=include_history, redact=redact), fmt_name)
     if output:
         env.say(f"wrote {output}")

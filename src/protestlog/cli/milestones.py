@@ -9,7 +9,7 @@ from protestlog.output import write_json, write_rows
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, chosen_format, ledger_today, milestone_app, open_ledger, parse_as_of, settings,
 )
-from protestlog.cli.options import AsOfOpt, ByOpt, JsonFlag
+from protestlog.cli.options import AsOfOpt, ByOpt, JsonFlag, RawOpt
 
 # ---- milestones ----------------------------------------------------------------
 
@@ -49,7 +49,7 @@ def milestone_list(
     ctx: typer.Context,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
-    as_json: JsonShort = False,
+    as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """List milestones in date order.
 

@@ -83,3 +83,15 @@ ImportFormatOpt = Annotated[Optional[FileFormat], typer.Option("--format", "-f",
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")]
 CountsJsonFlag = Annotated[bool, typer.Option("--json", help="Print the counts as JSON on stdout.")]
 ExportFormatOpt = Annotated[FileFormat, typer.Option("--format", "-f", help="csv, tsv, json or ndjson.")]
+
+
+def _raw_cells(ctx: typer.Context, value: bool) -> bool:
+    """--raw reaches the one CSV/TSV writer through the command's output Env (see output.write_delimited)."""
+    if value and ctx.find_root().obj is not None:
+        ctx.find_root().obj.env.raw = True
+    return value
+
+
+RawOpt = Annotated[bool, typer.Option("--raw", callback=_raw_cells,
+                                      help="In CSV/TSV, leave text starting with = + - @ as it is: no leading ' "
+                                           "(which stops a spreadsheet running =HYPERLINK(...) as a formula).")]

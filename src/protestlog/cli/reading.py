@@ -12,7 +12,7 @@ from protestlog.cli.app import (
     parse_as_of, resolve_range, settings, summarize,
 )
 from protestlog.cli.options import (
-    AsOfOpt, CircumstanceFilterOpt, GroupFilterOpt, MinConfidenceOpt, RegionFilterOpt,
+    AsOfOpt, CircumstanceFilterOpt, GroupFilterOpt, MinConfidenceOpt, RawOpt, RegionFilterOpt,
 )
 
 # ---- list --------------------------------------------------------------------
@@ -34,7 +34,7 @@ def list_records(
     unsourced: Annotated[bool, typer.Option("--unsourced", help="Only records that cite no source.")] = False,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
-    as_json: JsonShort = False,
+    as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """The register: current records in date order with running totals of killed and injured.
 
@@ -105,7 +105,7 @@ def summary(
                                           "their own date of death."),
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
-    as_json: JsonShort = False,
+    as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """Totals, splits by group, circumstance and region, a series with running totals,
     and a before/after comparison around every milestone after --since and up to --until.

@@ -14,7 +14,7 @@ from protestlog.cli.app import (
 from protestlog.cli.options import (
     AsOfOpt, ByOpt, CauseOpt, CircumstanceOpt, ConfidenceOpt, DateOpt, DetainedOpt, EndDateOpt,
     ExternalIdOpt, GroupOpt, InjuredHighOpt, InjuredLowOpt, InjuredOpt, JsonFlag, KilledHighOpt,
-    KilledLowOpt, KilledOpt, MinorsOpt, NoteOpt, PlaceOpt, PrecisionOpt, ProvinceOpt, ReasonOpt, RegionOpt,
+    KilledLowOpt, KilledOpt, MinorsOpt, NoteOpt, PlaceOpt, PrecisionOpt, ProvinceOpt, RawOpt, ReasonOpt, RegionOpt,
     ResponsibleOpt,
     Text, record_fields,
 )
@@ -184,7 +184,7 @@ def _change_state(ctx, record: str, reason: str | None, by: str | None, as_json:
 def show(
     ctx: typer.Context,
     record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
-    as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+    as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """A record with its full history: every revision, who made it, when, why, and what changed.
 
@@ -279,7 +279,7 @@ def sources(
     record: Annotated[str, typer.Argument(metavar="ID", help="Record id, or its external id.")],
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
-    as_json: JsonShort = False,
+    as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """List the sources a record cites (name, URL, date accessed).
 

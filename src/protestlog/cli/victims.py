@@ -12,7 +12,7 @@ from protestlog.cli.app import (
 )
 from protestlog.cli.options import (
     AsOfOpt, ByOpt, CountsJsonFlag, DryRunOpt, ExportFormatOpt, FileFormat, ImportFileArg, ImportFormatOpt, JsonFlag,
-    NoteOpt, ReasonOpt, Text,
+    NoteOpt, RawOpt, ReasonOpt, Text,
 )
 
 victim_app = typer.Typer(cls=LedgerGroup, no_args_is_help=True, rich_markup_mode=None,
@@ -188,7 +188,7 @@ def victim_list(
     unnamed: bool = typer.Option(False, "--unnamed", help="Only unidentified people."),
     minors: bool = typer.Option(False, "--minors", help="Only minors (by age, or marked minor)."),
     unlinked: bool = typer.Option(False, "--unlinked", help="Only victims not linked to an incident."),
-    as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False,
+    as_of: AsOfOpt = None, fmt: FormatOpt = Format.table, as_json: JsonShort = False, raw: RawOpt = False,
 ):
     """Current victim records (retracted ones left out) by date of death, else of injury.
 
@@ -226,7 +226,7 @@ def victim_list(
 
 @victim_app.command("show")
 def victim_show(ctx: typer.Context, victim: VictimArg, as_of: AsOfOpt = None, fmt: FormatOpt = Format.table,
-                as_json: JsonShort = False):
+                as_json: JsonShort = False, raw: RawOpt = False):
     """A victim record with its full history: every revision, who made it, when, why, what changed.
 
     \b
@@ -330,7 +330,7 @@ def victim_export(
     as_json: JsonShort = False, as_of: AsOfOpt = None,
     redact: bool = typer.Option(False, "--redact", help="Names become victim ids; descriptions, other spellings, "
                                                         "notes and recorders are left out: for publication."),
-    raw: bool = typer.Option(False, "--raw", help="Do not neutralise spreadsheet formulas in CSV/TSV cells."),
+    raw: RawOpt = False,
 ):
     """Export current victims in the columns 'victim import' reads back.
 
@@ -339,12 +339,9 @@ def victim_export(
       protestlog victim export --format csv > victims.csv
       protestlog victim export --redact --format json
     """
-    from protestlog.export import spreadsheet_safe
     from protestlog.victim_io import export_columns, export_victims
 
     fmt_name = "json" if as_json else fmt.value
     with open_ledger(ctx) as ledger:
         rows = export_victims(ledger, as_of=parse_as_of(as_of), redact=redact)
-        if fmt_name in ("csv", "tsv") and not raw:
-            rows = spreadsheet_safe(rows)
         write_rows(settings(ctx).env, rows, export_columns(redact), fmt_name)
