@@ -8,10 +8,11 @@ in step with every append. Only the current revision of each record is searched,
 import re
 import sqlite3
 
-from protestlog.errors import FieldError, LedgerError
+from protestlog.errors import FieldError, LedgerError, OptionError
 from protestlog.ledger import Ledger, public_record, row_to_entry
 
 MAX_QUERY = 500
+NO_WORDS = "give at least one word (letters or digits) to search for; 'juli*' finds words starting with juli"
 _POSITIONAL = re.compile(r"\?")
 
 
@@ -26,17 +27,19 @@ def search(ledger: Ledger, text: str, filters, *, as_of: str | None = None, limi
     """Current records whose place, province, region, notes, source names or linked victims' names
     match `text`, best first.
 
-    Words are matched whole, in any order, ignoring case and accents (`Apurimac` finds Apurímac);
-    `juli*` matches a prefix. Each result carries its position (`rank`) and FTS5's BM25 relevance
-    (`score`, higher is better).
+    Words are matched whole, in any order, ignoring case and accents (`Apurimac` finds Apurímac):
+    `juli` does not find Juliaca, `juli*` does. Punctuation is not a word: text without a letter or
+    digit (`*`, `"`, `-`) is a usage error (OptionError), and such tokens among words are ignored.
+    Each result carries its position (`rank`) and FTS5's BM25 relevance (`score`, higher is better).
     """
     from protestlog.catalog import database
 
     text = (text or "").strip()
-    if not text:
-        raise FieldError("text", text, "give at least one word to search for")
     if len(text) > MAX_QUERY or "\x00" in text:
         raise FieldError("text", text, f"must be at most {MAX_QUERY} characters, without NUL bytes")
+    words = [w for w in text.replace('"', " ").split() if any(c.isalnum() for c in w)]
+    if not words:  # '*', '"', '-' alone: nothing the index holds could match (FTS5 keeps letters and digits)
+        raise OptionError("text", text, NO_WORDS)
     base, params = ledger.current_sql(ledger.cut(as_of))
     where, fparams = filters.where()
     records = f"SELECT record_id FROM ({base}){where}"
@@ -50,9 +53,6 @@ def search(ledger: Ledger, text: str, filters, *, as_of: str | None = None, limi
         clause += f" OR (kind = 'victim' AND ref IN (SELECT seq FROM ({victims})) AND record_id IN ({records}))"
         values += vparams + params + fparams
     current, args = _named(clause, values)
-    words = [w for w in text.replace('"', " ").split() if w.strip("*")]
-    if not words:
-        raise FieldError("text", text, "give at least one word to search for")
     prefix = [w for w in words if w.endswith("*") and len(w) > 1]
     query = " ".join(database(ledger.db).quote_fts(w.rstrip("*")) + ("*" if w in prefix else "") for w in words)
     table = database(ledger.db)["search_text"]

@@ -20,8 +20,8 @@ SEARCH_COLUMNS = ["rank", "id", "date", "region", "place", "killed", "injured", 
 @app.command()
 def search(
     ctx: typer.Context,
-    text: str = typer.Argument(..., metavar="TEXT", help="Words to find; case and accents ignored, 'juli*' "
-                                                         "matches a prefix."),
+    text: str = typer.Argument(..., metavar="TEXT", help="Words to find, whole words (case and accents "
+                                                         "ignored); end one with * to match its start: juli*."),
     since: Optional[str] = typer.Option(None, help="First incident date (included)."),
     until: Optional[str] = typer.Option(None, help="Last incident date (included)."),
     region: RegionFilterOpt = None,
@@ -36,11 +36,14 @@ def search(
     """Full-text search of current records: place, province, region, notes and source names, best match first.
 
     Every word must match (in any field); case and accents are ignored, so 'apurimac' finds Apurímac.
+    Words match whole: 'juli' does not find Juliaca; a * at the end matches the start of a word,
+    so 'juli*' does. Text without a letter or digit ('*', '-') is a usage error.
     Takes the filters and --as-of of 'list'.
 
     \b
     Examples:
       protestlog search juliaca
+      protestlog search "andahuay*"
       protestlog search "apurimac pellets" --since 2022-12-07 --json
     """
     from protestlog.search import search as run_search
@@ -62,40 +65,66 @@ def search(
                                                                           "sources_count"], fmt_name)
 
 
+def _timeout_option(value: float) -> float:
+    """nan and inf pass Click's range check (nan would never expire): a usage error here."""
+    from protestlog.errors import FieldError
+    from protestlog.sql_query import check_timeout
+
+    try:
+        return check_timeout(value)
+    except FieldError as exc:
+        raise typer.BadParameter(f"{value:g}: {exc.reason}", param_hint="'--timeout'") from None
+
+
 @app.command()
 def query(
     ctx: typer.Context,
     sql: str = typer.Argument(..., metavar="SQL", help="One SELECT statement, e.g. "
                                                        "\"select region, sum(killed) from records group by region\"."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Print at most this many rows."),
-    timeout: float = typer.Option(60.0, "--timeout", min=0.001, metavar="SECONDS",
-                                  help="Stop a statement still running after this long."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Print at most this many rows (a table "
+                                                                      "shows 1000 unless given)."),
+    timeout: float = typer.Option(60.0, "--timeout", metavar="SECONDS", callback=_timeout_option,
+                                  help="Stop the command after this long, 0.001 to 86400: running the "
+                                       "statement, fetching and writing the rows all count."),
     fmt: FormatOpt = Format.table,
     as_json: JsonShort = False, raw: RawOpt = False,
 ):
-    """Read-only SQL over the ledger's views (records, history, milestones) and tables.
+    """Read-only SQL over the ledger's views (records, history, victims, milestones) and tables.
 
     The statement runs on a read-only connection that also refuses ATTACH and setting pragmas,
-    so nothing it does can change the ledger.
+    so nothing it does can change the ledger. A value may be at most 1 MB; a table shows at most
+    1000 rows and 500 characters per value, and says what it left out (csv, tsv, json, ndjson
+    and markdown give every row whole). JSON gives sources and other_names as arrays.
 
     \b
     Examples:
       protestlog query "select count(*), sum(killed) from records"
       protestlog query "select * from history where action = 'amend'" -f csv
     """
-    from protestlog.sql_query import query as run_query
+    from protestlog import query_view
+    from protestlog.output import write_delimited
+    from protestlog.sql_query import Query
 
     s = settings(ctx)
     # Refuses a missing or foreign file and migrates an older ledger so the views exist. (Comparing the
     # views with protestlog's would load sqlite-utils: +50-230 ms here; `verify` does it.)
     with open_ledger(ctx):
         pass
-    columns, rows = run_query(s.db, sql, limit=limit, timeout=timeout)
     fmt_name = chosen_format(fmt, as_json)
-    if fmt_name == "json" and not columns:
-        write_json(s.env, [])
-        return
-    write_rows(s.env, rows, columns, fmt_name)
+    with Query(s.db, sql, timeout=timeout) as q, q.time_limit():  # writing counts against --timeout too
+        if fmt_name == "json" and not q.columns:
+            write_json(s.env, [])
+        elif fmt_name == "table":
+            shown = query_view.for_people(q, limit)
+            numeric, drop, wrap = query_view.layout(q.columns, shown.rows)
+            write_rows(s.env, shown.rows, q.columns, fmt_name, caption=shown.note(), numeric=numeric, drop=drop,
+                       wrap=wrap, drop_in_order=True)
+        elif fmt_name in ("csv", "tsv"):
+            write_delimited(s.env, q.rows(limit), q.columns, fmt_name)
+        elif fmt_name in ("json", "ndjson"):
+            write_rows(s.env, query_view.json_rows(q.columns, q.rows(limit)), q.columns, fmt_name)
+        else:
+            write_rows(s.env, (dict(zip(q.columns, row)) for row in q.rows(limit)), q.columns, fmt_name)
 
 
 @app.command()
