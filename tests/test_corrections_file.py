@@ -1,6 +1,5 @@
 """`apply-corrections`: a file of amend/retract entries, all or nothing, safe to re-run."""
 
-
 import pytest
 
 from conftest import snapshot
