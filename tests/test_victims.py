@@ -283,3 +283,12 @@ def test_a_correctly_chained_victim_with_non_canonical_json_fails_verify(cli, db
     con.close()
     result = cli("verify")
     assert result.exit_code == 1 and f"{column} that are not" in result.stderr, result.stderr
+
+
+def test_a_refused_victim_add_leaves_no_new_ledger(cli, db, tmp_path):
+    """Like a rejected import (finding F6): a victim refused before anything is written creates no file."""
+    r = cli("victim", "add", "--name", "Ana Mamani", "--age", "200")
+    assert r.exit_code == 1 and "age='200'" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+    assert cli("victim", "add", "--name", "Ana Mamani", "--age", "20").exit_code == 0
+    assert db.exists() and cli("verify").exit_code == 0

@@ -3,8 +3,9 @@
 Rows are streamed, validated and appended inside one write transaction. A row whose
 external id, or else whose content fingerprint, is already in the ledger (or earlier in
 the same file) is counted as already present and not added again, so a file can be
-re-imported, or an overlapping one imported, safely. Any invalid row rejects the whole
-file: every problem is reported with its line and field, and the transaction rolls back.
+re-imported, or an overlapping one imported, safely; one external id given two contents
+in the file is a contradiction, not a duplicate (file_repeats). Any invalid row rejects the
+whole file: every problem is reported with its line and field, and the transaction rolls back.
 Memory stays flat in the size of the file: duplicates are looked up in the ledger's
 indexes, which already see the rows this transaction has added.
 """

@@ -89,7 +89,7 @@ def victim_add(
     raw = victim_fields(name, other_name, description, age, sex, minor, date_injured, date_of_death, region, place,
                         cause, role, direct, responsible, unit, confidence, note, incident, external_id)
     raw["sources"] = paired_sources(source, url)
-    with open_ledger(ctx, create=True) as ledger:
+    with open_ledger(ctx, create=True, aside=True) as ledger:  # a refused victim leaves no new ledger
         entry = add_victim(ledger, raw, today=ledger.today(), by=by)
     print_victim(settings(ctx).env, entry, as_json)
 
