@@ -266,3 +266,24 @@ def test_an_empty_ledger_is_published_in_verifys_words(tmp_path):
     text = json.dumps(meta)
     assert "None" not in text and "--expect" not in text and "(none: empty ledger)" in meta["description"]
     assert meta["head_hash"] is None and meta["entries"] == 0
+
+
+@pytest.mark.parametrize("args, option", [
+    (("--license-url", "javascript:alert(1)"), "license-url"),  # F16: was replaced by CC BY's link, exit 0
+    (("--license", "CC0", "--license-url", "javascript:alert(1)"), "license-url"),
+    (("--source", "Desk", "--source-url", "javascript:alert(1)"), "source-url"),
+    (("--license-url", "https://example.org/licence"), "license-url"),  # a link without the licence's name
+])
+def test_publish_refuses_links_it_would_drop_or_datasette_would_run(ledger, tmp_path, args, option):
+    out = tmp_path / "site"
+    r = run_exe("publish", "--datasette", out, *args, db=ledger)
+    assert r.returncode == 1 and r.stderr.startswith(f"protestlog: error: {option}="), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (out / "metadata.json").exists()
+
+
+def test_publish_keeps_a_licence_link_given_with_its_name(ledger, tmp_path):
+    out = tmp_path / "site"
+    url = "https://creativecommons.org/publicdomain/zero/1.0/"
+    assert run_exe("publish", "--datasette", out, "--license", "CC0", "--license-url", url, db=ledger).returncode == 0
+    meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert (meta["license"], meta["license_url"]) == ("CC0", url)

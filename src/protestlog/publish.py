@@ -9,6 +9,7 @@ and the as-of time, so anyone can check a served figure against the ledger it ca
 
 import json
 import os
+import re
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -110,6 +111,8 @@ def publish(ledger, out_dir: str, *, redact: bool = False, title: str | None = N
     """Write DIR/ledger.db (a read-only copy, optionally redacted) and DIR/metadata.json."""
     from protestlog.verify import verify
 
+    _check_links(license_name, license_url, source_url)
+
     checked = verify(ledger)
     if not checked["ok"]:
         raise LedgerError("the ledger does not pass 'protestlog verify'; nothing was published: "
@@ -152,6 +155,20 @@ def publish(ledger, out_dir: str, *, redact: bool = False, title: str | None = N
 
     write_file(str(folder / "metadata.json"), json.dumps(metadata, ensure_ascii=False, indent=2) + "\n")
     return {"database": str(target), "metadata": str(folder / "metadata.json"), **info}
+
+
+WEB_LINK = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
+
+
+def _check_links(license_name, license_url, source_url) -> None:
+    """Datasette shows these as links on every page: only web links (a javascript: URL would run in the
+    reader's browser), and a licence link only with the licence's name (it was dropped silently)."""
+    for option, url in (("license-url", license_url), ("source-url", source_url)):
+        if url is not None and not WEB_LINK.match(url):
+            raise FieldError(option, url, "must be an http:// or https:// link")
+    if license_url is not None and not license_name:
+        raise FieldError("license-url", license_url, "give the licence's name with --license too (without it "
+                                                     "the default, CC BY 4.0, is published with its own link)")
 
 
 def _refuse_to_overwrite(ledger, target: Path) -> None:

@@ -278,7 +278,7 @@ def ledger_today(ctx: typer.Context):
 
     path = settings(ctx).db
     if os.path.exists(path) and os.path.getsize(path) > 0:
-        with open_ledger(ctx) as ledger:
+        with open_ledger(ctx, spot_check=False) as ledger:  # the command's own opening warns, once
             return ledger.today()
     from protestlog.timezones import default_zone
 
