@@ -101,6 +101,9 @@ def test_milestones_outside_the_range_are_named_not_dropped(demo, tmp_path):
     text = terminal(db, *args)
     assert "Not compared: 2022-12-07 Protests begin (no day before it; earlier --since)." in text
     assert "Not compared: 2023-03-20 Late talks (after the range; later --until)." in text
+    long = list(csv.DictReader(run_exe(*args, "--format", "csv", db=db, env=ENV).stdout.splitlines()))
+    assert {(r["key"], r["field"]) for r in long if r["section"] == "milestone_not_compared"} == {
+        ("2022-12-07 Protests begin", "before"), ("2023-03-20 Late talks", "after")}
     markdown = run_exe(*args, "--format", "markdown", db=db, env=ENV).stdout
     assert "Not compared: 2022-12-07 Protests begin (no days before it in the range" in markdown
 

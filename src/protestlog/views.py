@@ -294,6 +294,9 @@ def long_rows(s: dict):
         yield {"section": "milestone", "key": key, "field": "straddling_records", "value": m["straddling"]["records"]}
         for i, c in enumerate(m["caveats"]):
             yield {"section": "milestone", "key": key, "field": f"caveats.{i}", "value": c}
+    for m in s.get("milestones_not_compared", []):
+        yield {"section": "milestone_not_compared", "key": f"{m['date']} {m['label']}", "field": m["side"],
+               "value": m["reason"]}
     for i, r in enumerate(s.get("sensitivity", [])):
         for k, v in r.items():
             yield {"section": "sensitivity", "key": str(i),
