@@ -100,6 +100,15 @@ def build_ledger(db: Path, rows: int, tmp: Path) -> tuple[float, float]:
     return run([PROTESTLOG, "--db", db, "import", csv_path])
 
 
+class Shown(list):
+    """A table's rows, each also printed to stderr as it is measured: a long run shows what it has so far."""
+
+    def append(self, row):
+        print("| " + " | ".join(str(c) for c in row) + f" |  (load {os.getloadavg()[0]:.1f})", file=sys.stderr,
+              flush=True)
+        super().append(row)
+
+
 def md_table(header, rows):
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -132,7 +141,7 @@ def main():
     report = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
               f"SQLite {__import__('sqlite3').sqlite_version}, {platform.platform()}; load average "
               f"{load:.1f} at the start; medians of {args.repeat} alternating runs.\n"]
-    rows, growth, memory = [], [], []
+    rows, growth, memory = Shown(), Shown(), Shown()
     try:
         # ---- start-up ---------------------------------------------------------------------
         db = tmp / "startup.db"
