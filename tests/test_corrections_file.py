@@ -127,3 +127,15 @@ def test_a_victim_correction_needs_the_victim_list_imported(cli, db, tmp_path):
     path.write_text(HEADER.rstrip("\n") + ",record\n"
                     "a-1,retract,2022-12-13,,gone,Ombudsman,https://example.org/4,2023-05-01,,person\n", "utf-8")
     assert "record='person'" in cli("apply-corrections", path).stderr
+
+
+def test_several_bad_rows_are_listed_in_file_order_then_counted(cli, db, tmp_path):
+    ledger_with_two(cli)
+    before = snapshot(db)
+    result = cli("apply-corrections", write(tmp_path, "zz-8,retract,2023-01-05,,gone,Src,https://example.org/3,,",
+                                            "zz-9,retract,2023-01-05,,gone,Src,https://example.org/3,,"))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert [("line 2" in x, "line 3" in x) for x in lines[:2]] == [(True, False), (False, True)], lines
+    assert len(lines) == 3 and "2 problems" in lines[2] and "nothing was applied" in lines[2]
+    assert snapshot(db) == before

@@ -28,8 +28,10 @@ class CorrectionsRejected(LedgerError):
 
     def __init__(self, errors: list[str]):
         self.errors = errors
-        more = f" (and {len(errors) - 1} more; nothing was applied)" if len(errors) > 1 else " (nothing was applied)"
-        super().__init__(errors[0] + more)
+        if len(errors) == 1:
+            super().__init__(errors[0] + " (nothing was applied)")
+        else:  # the CLI prints each problem first, in file order; this line closes the list
+            super().__init__(f"{len(errors)} problems in the corrections file; nothing was applied")
 
 
 def read_corrections(path: str | Path, *, today) -> list[dict]:

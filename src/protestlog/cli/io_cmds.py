@@ -253,8 +253,9 @@ def apply_corrections_cmd(
         with open_ledger(ctx) as ledger:
             result = apply_corrections(ledger, corrections, today=today, by=by, dry_run=dry_run)
     except CorrectionsRejected as exc:
-        for message in exc.errors[1:]:
-            env.say(f"protestlog: error: {message}")
+        if len(exc.errors) > 1:
+            for message in exc.errors:
+                env.say(f"protestlog: error: {message}")
         raise
     result["file"] = file
     if as_json:
