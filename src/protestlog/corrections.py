@@ -29,6 +29,27 @@ def find_record(ledger: Ledger, ref) -> int:
     raise LedgerError(f"external id {text!r} matches records {', '.join(map(str, ids))}; use the number")
 
 
+def refuse_reused_external_id(ledger: Ledger, external_id, *, kind: str = "record", own_id: int | None = None):
+    """One external id names one record (or victim): a second one would make imports, exports and
+    corrections that name it ambiguous. Retracted ones keep theirs (restore them instead)."""
+    if not external_id:
+        return
+    table, column = ("entries", "record_id") if kind == "record" else ("victim_entries", "victim_id")
+    # the latest entry of each record that ever had the id: does it still have it?
+    rows = ledger.db.execute(
+        f"SELECT t.{column}, t.action FROM {table} AS t WHERE t.seq = (SELECT MAX(l.seq) FROM {table} AS l "
+        f"WHERE l.{column} = t.{column}) AND t.{column} IN (SELECT {column} FROM {table} WHERE external_id = ?) "
+        f"AND t.external_id = ?", (external_id, external_id)).fetchall()
+    taken = [(r[0], r[1]) for r in rows if r[0] != own_id]
+    if taken:
+        other, action = taken[0]
+        command = "amend" if kind == "record" else "victim amend"
+        hint = (f"restore it ('protestlog {command.replace('amend', 'restore')} {other}')" if action == "retract"
+                else f"amend it ('protestlog {command} {other}')")
+        raise LedgerError(f"external id {external_id!r} is already {kind} {other}"
+                          f"{' (retracted)' if action == 'retract' else ''}; {hint} or give another id")
+
+
 def latest(ledger: Ledger, record_id: int) -> dict:
     row = ledger.db.execute("SELECT * FROM entries WHERE record_id = ? ORDER BY seq DESC LIMIT 1",
                             (record_id,)).fetchone()
@@ -66,6 +87,7 @@ def amend(ledger: Ledger, ref, changes: dict, *, reason: str, today, by: str | N
                 raw[f"{field}_reported"] = None
         raw.update(changes)
         record = validate(raw, today=today)
+        refuse_reused_external_id(ledger, record["external_id"], own_id=record_id)
         if all(record[f] == current[f] for f in FIELDS) and current["action"] != "retract":
             raise LedgerError(f"record {record_id} already says that; nothing to change")
         return ledger.appender(by=by)(record, action="amend", record_id=record_id,

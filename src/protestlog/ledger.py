@@ -394,7 +394,10 @@ class Ledger:
         return append
 
     def add(self, record: dict, *, by: str | None = None) -> dict:
+        from protestlog.corrections import refuse_reused_external_id
+
         with self.writing():
+            refuse_reused_external_id(self, record.get("external_id"))
             return self.appender(by=by)(record)
 
     # ---- reading ----------------------------------------------------------

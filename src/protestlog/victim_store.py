@@ -192,8 +192,11 @@ def prepare(ledger: Ledger, raw: dict, *, today) -> dict:
 
 
 def add_victim(ledger: Ledger, raw: dict, *, today, by: str | None = None) -> dict:
+    from protestlog.corrections import refuse_reused_external_id
+
     with ledger.writing():
         victim = prepare(ledger, raw, today=today)
+        refuse_reused_external_id(ledger, victim.get("external_id"), kind="victim")
         return VictimAppender(ledger, by=by).append(victim)
 
 
@@ -221,6 +224,9 @@ def amend_victim(ledger: Ledger, ref, changes: dict, *, reason: str, today, by: 
             raw.pop("incident_id")
         raw.update(changes)
         victim = prepare(ledger, raw, today=today)
+        from protestlog.corrections import refuse_reused_external_id
+
+        refuse_reused_external_id(ledger, victim.get("external_id"), kind="victim", own_id=victim_id)
         if all(victim[f] == current[f] for f in VICTIM_FIELDS):
             raise LedgerError(f"victim {victim_id} already says that; nothing to change")
         return VictimAppender(ledger, by=by).append(victim, action="amend", victim_id=victim_id,
