@@ -14,53 +14,14 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
-from protestlog import catalog, chain, ledger_files
-from protestlog.bulk import insert_many
+from protestlog import chain, ledger_files, migrations
 from protestlog.chain import GENESIS, canonical_json, entry_hash  # noqa: F401  (the ledger's public API)
-from protestlog.dates import utcnow
 from protestlog.errors import LedgerError
-from protestlog.records import FIELDS, LATER_FIELDS, fingerprint
-from protestlog.schema import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3
-from protestlog.victim_schema import SCHEMA as VICTIM_SCHEMA
+from protestlog.migrations import APPLICATION_ID, MIGRATIONS, _victim_search  # noqa: F401  (tests read them)
+from protestlog.records import FIELDS
 
-APPLICATION_ID = 0x706C6F67  # 'plog': marks a SQLite file as a protestlog ledger
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = migrations.LATEST  # a module global: tests of older schemas lower it
 SQLITE_HEADER = b"SQLite format 3\x00"
-ENTRY_META = ("seq", "record_id", "revision", "action", "recorded_at", "recorded_by", "reason")
-DEFAULT_MILESTONES = (("2022-12-07", "Protests begin"), ("2022-12-15", "State of emergency declared"))
-
-
-def _catalog(db):
-    """Views for other tools and the full-text index (catalog.py; built with sqlite-utils)."""
-    from protestlog.catalog import migrate
-
-    migrate(db)
-
-
-def _victims(db):
-    """Version 5: victim records and each incident's alleged responsible force (victim_schema.py);
-    the catalog's views are rebuilt so they show the new column."""
-    for statement in VICTIM_SCHEMA.split(";\n"):
-        if statement.strip():
-            db.execute(statement)
-    from protestlog.catalog import create_views
-
-    create_views(db)
-
-
-# Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1 (SQL text, or a
-# function of the connection for steps built with sqlite-utils).
-def _victim_search(db):
-    """Version 6: victims' names in the full-text index (catalog.py)."""
-    from protestlog.catalog import index_victims
-
-    index_victims(db)
-
-
-# Version 7: the one chain and the settings table (chain.py); existing rows are chained once.
-# Version 8: the appender fills the entries' search index itself, set-based per import chunk (catalog.py).
-MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog, 4: _victims, 5: _victim_search,
-              6: chain.SCHEMA_V7, 7: catalog.index_by_appender}
 
 
 def who(explicit: str | None = None) -> str:
@@ -302,96 +263,11 @@ class Ledger:
                                                  "ORDER BY id")]
 
     def appender(self, *, by: str | None = None):
-        """An `append(record, ...)` function for use inside `writing()`; keeps the chain head in memory.
+        """An `append(record, ...)` function for use inside `writing()` (entry_appender.py);
+        `append.many(items, batch_id=...)` appends an import's chunk at once."""
+        from protestlog.entry_appender import make_appender
 
-        `append.many(items, batch_id=...)` appends many new records at once (an import's chunk):
-        one executemany instead of a statement per record; the hashes chain exactly as one by one.
-        """
-        last = self.last_entry()
-        top = chain.head(self.db)
-        state = {
-            "seq": last["seq"] if last else 0,
-            "hash": top["hash"] if top else GENESIS,
-            "next_id": (self.db.execute("SELECT COALESCE(MAX(record_id), 0) FROM entries").fetchone()[0] + 1),
-        }
-        # Recording times never go backwards along the chain, so "as of T" is always a prefix of it.
-        stamp = chain.now(self.db)
-        recorder = who(by)
-        # Fields added by a later schema are written only where the table has them (a ledger being
-        # written at an older version, as tests of migrations do); a value for a missing one is refused.
-        stored = {r[1] for r in self.db.execute("PRAGMA table_info(entries)")}
-        columns = tuple(c for c in ENTRY_META + FIELDS + ("batch_id", "fingerprint", "prev_hash", "hash")
-                        if c in stored or c not in LATER_FIELDS)
-        names, marks = ", ".join(_q(c) for c in columns), ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO entries ({names}) VALUES ({marks})"
-        index = catalog.entry_indexer(self.db)  # the search index, in the same transaction
-        hashed = chain.entry_hasher(ENTRY_META + FIELDS + ("batch_id", "fingerprint"))
-        missing = tuple(f for f in FIELDS if f not in columns)  # fields this ledger's schema lacks
-
-        def build(record: dict, *, action: str, record_id: int | None, revision: int, reason: str | None,
-                  batch_id: int | None, print_: str | None) -> dict:
-            """The next entry with its hash, and the chain head moved on to it."""
-            new_id = record_id is None
-            if new_id:
-                record_id = state["next_id"]
-            entry = {"seq": state["seq"] + 1, "record_id": record_id, "revision": revision, "action": action,
-                     "recorded_at": stamp, "recorded_by": recorder, "reason": reason}
-            entry.update(zip(FIELDS, map(record.get, FIELDS)))
-            for f in missing:
-                if entry[f] is not None:
-                    raise LedgerError(f"this ledger's schema has no {f} column; open it with this protestlog "
-                                      f"to migrate it first")
-            entry["sources"] = canonical_json(record.get("sources") or [])
-            entry["batch_id"] = batch_id
-            entry["fingerprint"] = None if action == "retract" else (print_ or fingerprint(record))
-            entry["prev_hash"] = state["hash"]
-            entry["hash"] = hashed(state["hash"], entry)
-            if new_id:
-                state["next_id"] += 1
-            state["seq"], state["hash"] = entry["seq"], entry["hash"]
-            return entry
-
-        def append(record: dict, *, action: str = "create", record_id: int | None = None,
-                   revision: int = 1, reason: str | None = None, batch_id: int | None = None,
-                   print_: str | None = None) -> dict:
-            """Append one entry."""
-            before = dict(state)
-            entry = build(record, action=action, record_id=record_id, revision=revision, reason=reason,
-                          batch_id=batch_id, print_=print_)
-            try:
-                self.db.execute(sql, [entry[c] for c in columns])
-                chain.link(self.db, "entry", entry["seq"], entry["prev_hash"], entry["hash"])
-                if index:
-                    index(entry["seq"], entry["seq"])
-            except sqlite3.IntegrityError as exc:
-                state.update(before)
-                raise LedgerError(f"the ledger refused record {entry['record_id']}: {exc}") from None
-            entry["sources"] = record.get("sources") or []
-            return entry
-
-        def many(items, *, batch_id: int | None = None) -> list[int]:
-            """Append new records, each given as (record, fingerprint); returns their record ids."""
-            rows, links = [], []
-            for record, print_ in items:
-                entry = build(record, action="create", record_id=None, revision=1, reason=None,
-                              batch_id=batch_id, print_=print_)
-                rows.append([entry[c] for c in columns])
-                links.append((entry["seq"], entry["prev_hash"], entry["hash"]))
-
-            if not rows:
-                return []
-            try:
-                insert_many(self.db, f"INSERT INTO entries ({names}) VALUES", f"({marks})", rows)
-                chain.link_many(self.db, links)
-                if index:
-                    index(links[0][0], links[-1][0])
-            except sqlite3.IntegrityError as exc:  # the caller rolls the whole transaction back
-                raise LedgerError(f"the ledger refused a record of this batch: {exc}") from None
-            record_id = columns.index("record_id")
-            return [row[record_id] for row in rows]
-
-        append.many = many
-        return append
+        return make_appender(self, by=by, fields=FIELDS)  # this module's FIELDS: tests of old schemas patch it
 
     def add(self, record: dict, *, by: str | None = None) -> dict:
         from protestlog.corrections import refuse_reused_external_id
@@ -458,28 +334,8 @@ class Ledger:
 
 
 def upgrade(db: sqlite3.Connection, version: int) -> None:
-    """Take a ledger (inside its write transaction) from schema `version` to SCHEMA_VERSION. The one
-    code path that makes every ledger's schema: verify builds an empty ledger in memory with it to know
-    what each view, trigger and table should be (schema_check.py)."""
-    while version < SCHEMA_VERSION:
-        step = MIGRATIONS[version]
-        for statement in ([] if callable(step) else step.split(";\n")):
-            if statement.strip():
-                db.execute(statement)
-        if callable(step):
-            step(db)
-        version += 1
-        if version == 1:
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            now, by = utcnow(), who()
-            for day, label in DEFAULT_MILESTONES:
-                db.execute("INSERT INTO milestones (date, label, recorded_at, recorded_by) "
-                           "VALUES (?, ?, ?, ?)", (day, label, now, by))
-        if version == 7:
-            from protestlog.timezones import default_zone
-
-            chain.migrate_v7(db, time_zone=default_zone(), by=who())
-        db.execute(f"PRAGMA user_version = {version}")
+    """Take a ledger from schema `version` to this module's SCHEMA_VERSION (migrations.py)."""
+    migrations.upgrade(db, version, SCHEMA_VERSION)
 
 
 def _explain(exc: sqlite3.Error) -> str:
@@ -489,10 +345,6 @@ def _explain(exc: sqlite3.Error) -> str:
     if "disk is full" in text or "disk I/O" in text:
         return f"the disk is full or failing ({text})"
     return text
-
-
-def _q(column: str) -> str:
-    return f'"{column}"'
 
 
 def row_to_entry(row: sqlite3.Row) -> dict:
