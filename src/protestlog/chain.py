@@ -37,7 +37,7 @@ KINDS = {
     "victim": ("victim_entries", "seq"),
 }
 
-# Version 7 of the schema (see ledger.MIGRATIONS): the chain, and the ledger's settings.
+# Version 7 of the schema (see migrations.MIGRATIONS): the chain, and the ledger's settings.
 SCHEMA_V7 = """
 CREATE TABLE chain (
     pos INTEGER PRIMARY KEY,

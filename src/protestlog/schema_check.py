@@ -4,7 +4,7 @@ The views (records, history, victims), the triggers (append-only guards, the sea
 feeders), the tables' definitions and the FTS5 index are derived from code, not hashed: anyone
 with the file could replace `records` by a view that hides rows, drop a guard, or edit the
 search index, and every hash would still hold. So `verify` builds an empty ledger in memory with
-the one code path that makes every ledger's schema (ledger.upgrade), compares each object's SQL
+the one code path that makes every ledger's schema (migrations.upgrade), compares each object's SQL
 with the file's (normalised: case, quoting and spacing aside), runs FTS5's own integrity check
 (SQLite's integrity_check does not look inside FTS5), and checks that every row of the search
 index holds the text its entry gives.
