@@ -14,6 +14,7 @@
 """
 
 import copy
+import json
 from collections import Counter
 
 from protestlog.victim_store import current_victims, has_victims_table
@@ -62,18 +63,23 @@ def filtered_victims(ledger, filters: VictimFilters, *, as_of=None) -> list[dict
     return [v for v in current_victims(ledger, as_of=as_of) if filters.keep(v)]
 
 
-def _incidents(ledger, filters, as_of) -> dict[int, dict]:
-    """Current incidents passing every filter but the date bounds and confidence, by record id.
+def _incidents(ledger, filters, as_of, wanted: list[int]) -> dict[int, dict]:
+    """Those of the `wanted` current incidents (the ones victims link to) that pass every filter but
+    the date bounds and confidence, by record id. Only they are read: a million-record ledger with
+    73 linked incidents reads 73 rows here, not a million.
 
     Confidence is checked per use: the milestone comparison filters its units itself.
     """
+    if not wanted:
+        return {}
     undated = copy.copy(filters)
     undated.since = undated.until = undated.min_confidence = None
     base, params = ledger.current_sql(ledger.cut(as_of))
     where, fparams = undated.where()
+    where = (where + " AND" if where else " WHERE") + " record_id IN (SELECT value FROM json_each(?))"
     sql = (f"SELECT record_id, date, end_date, region, \"group\" AS grp, circumstance, responsible, confidence, "
            f"killed, minors FROM ({base}){where}")
-    return {r["record_id"]: dict(r) for r in ledger.db.execute(sql, params + fparams)}
+    return {r["record_id"]: dict(r) for r in ledger.db.execute(sql, params + fparams + [json.dumps(wanted)])}
 
 
 def _adjustment(incident: dict, date: str, *, killed: int = 0, minors: int | None = None) -> dict:
@@ -110,8 +116,9 @@ def summary_adjustments(ledger, filters, *, since, until, count_by: str,
     if not has_victims_table(ledger.db):
         return [], [], keys | {"moved_by_date_of_death": None, "minors_from_victims": None, "victims": None}
     lo, hi = since.isoformat(), until.isoformat()
-    incidents = _incidents(ledger, filters, as_of)
     victims = current_victims(ledger, as_of=as_of)
+    incidents = _incidents(ledger, filters, as_of, sorted({v["incident_id"] for v in victims
+                                                           if v["incident_id"] is not None}))
     linked: dict[int, list[dict]] = {}
     for v in victims:
         if v["incident_id"] in incidents:
