@@ -104,7 +104,7 @@ def test_formats_and_hostile_queries(cli, shipped):
         assert "Traceback" not in r.stderr
         if r.exit_code == 1:
             assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("protestlog: error: text=")
-    assert cli("search", "x" * 600).exit_code == 1
+    assert cli("search", "x" * 600).exit_code == 2  # a usage error (test_unusable_text_is_a_usage_error_like_the_rest)
 
 
 def test_the_index_is_append_only_and_the_chain_still_verifies(cli, shipped, db):
@@ -261,3 +261,12 @@ def test_punctuation_among_words_is_ignored_and_help_explains_prefixes(cli, ship
     assert sorted(ids(cli, "juliac*")) == expected("juliac", prefix=True) != []
     help_text = " ".join(cli("search", "--help").stdout.split())
     assert "'juli' does not find Juliaca" in help_text and "'juli*' does" in help_text
+
+
+@pytest.mark.parametrize("command", [["search", "a" * 501], ["search", "jul\x00iaca"], ["query", ""], ["query", "   "]])
+def test_unusable_text_is_a_usage_error_like_the_rest(cli, shipped, command):
+    """Over-long or NUL-bearing search text and an empty query are mistakes in the command line (exit 2),
+    as text without a word is; they exited 1, the code for a problem with the ledger or a file."""
+    r = cli(*command)
+    assert r.exit_code == 2, r
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == "" and "Traceback" not in r.stderr

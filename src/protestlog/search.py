@@ -36,7 +36,7 @@ def search(ledger: Ledger, text: str, filters, *, as_of: str | None = None, limi
 
     text = (text or "").strip()
     if len(text) > MAX_QUERY or "\x00" in text:
-        raise FieldError("text", text, f"must be at most {MAX_QUERY} characters, without NUL bytes")
+        raise OptionError("text", text, f"must be at most {MAX_QUERY} characters, without NUL bytes")
     words = [w for w in text.replace('"', " ").split() if any(c.isalnum() for c in w)]
     if not words:  # '*', '"', '-' alone: nothing the index holds could match (FTS5 keeps letters and digits)
         raise OptionError("text", text, NO_WORDS)

@@ -14,7 +14,7 @@ import math
 import sqlite3
 import time
 
-from protestlog.errors import FieldError, LedgerError
+from protestlog.errors import FieldError, LedgerError, OptionError
 
 MAX_TIMEOUT = 86_400  # seconds (a day): longer is a typing slip, and SQLite's clock would not care
 MAX_VALUE_BYTES = 1_000_000  # the longest text or blob a query may build or return (SQLITE_LIMIT_LENGTH)
@@ -71,7 +71,7 @@ class Query:
                              getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
         self.sql = (sql or "").strip()
         if not self.sql:
-            raise FieldError("sql", self.sql, "give one SQL statement, e.g. 'select * from records'")
+            raise OptionError("sql", self.sql, "give one SQL statement, e.g. 'select * from records'")
         self.deadline = Deadline(None if timeout is None else check_timeout(timeout))
         from pathlib import Path
         from urllib.parse import quote
