@@ -284,3 +284,42 @@ def test_publish_keeps_a_licence_link_given_with_its_name(ledger, tmp_path):
     assert run_exe("publish", "--datasette", out, "--license", "CC0", "--license-url", url, db=ledger).returncode == 0
     meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
     assert (meta["license"], meta["license_url"]) == ("CC0", url)
+
+
+def rewrite_schema(db, name: str, new_sql: str, *, insert: tuple | None = None):
+    """Edit sqlite_master directly (writable_schema), as someone with the file can."""
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA writable_schema = ON")
+    if insert:
+        con.execute("INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, 0, ?)", insert)
+    else:
+        con.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", (new_sql, name))
+    con.close()
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2003", "\u3000"])
+def test_a_view_pointed_at_a_lookalike_table_fails_verify(ledger, space):
+    """To SQLite `entries` followed by a no-break space is another table, not `entries` spaced out:
+    a records view reading a forged copy with ten times the deaths passed verify."""
+    fake = "entries" + space
+    sql(ledger, f'CREATE TABLE "{fake}" AS SELECT * FROM entries; UPDATE "{fake}" SET killed = killed * 10')
+    original = stored_sql(ledger, "records")
+    assert " FROM entries" in original
+    rewrite_schema(ledger, "records", original.replace(" FROM entries", f" FROM {fake}", 1))
+    forged = run_exe("query", "select sum(killed) from records", "-f", "csv", db=ledger)
+    assert forged.stdout.splitlines()[1] == str(10 * (2 + 8 + 17))  # the forgery is live...
+    verify_fails_naming(ledger, "view records differs")  # ...and verify names it
+
+
+def test_a_trigger_named_like_sqlites_own_fails_verify(ledger):
+    """Only SQLite's own objects (autoindexes, statistics, sqlite_sequence) are left out of the check;
+    a trigger planted as sqlite_x through writable_schema runs on protestlog's next write."""
+    rewrite_schema(ledger, "", "", insert=("trigger", "sqlite_evil", "search_text",
+                                          "CREATE TRIGGER sqlite_evil AFTER INSERT ON search_text BEGIN "
+                                          "SELECT 1; END"))
+    verify_fails_naming(ledger, "sqlite_evil")
+
+
+def test_sqlites_own_statistics_pass(ledger):
+    sql(ledger, "ANALYZE")
+    assert run_exe("verify", db=ledger).returncode == 0

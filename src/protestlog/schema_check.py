@@ -17,8 +17,11 @@ FTS_TABLE = "search_text_fts"
 SEARCH_TABLE = "search_text"
 
 # One SQL token: a comment, a string literal, a quoted identifier ("x", [x], `x`), a word, a number, a symbol.
-_TOKEN = re.compile(r"""\s+|--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|"(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`"""
-                    r"""|[A-Za-z_][A-Za-z0-9_$]*|[0-9]+(?:\.[0-9]*)?|\S""", re.S)
+# Spacing is SQLite's own (space, tab, newline, form feed, return), not Unicode's: SQLite reads a
+# no-break space as part of a name, so `entries\u00a0` is another table, not `entries` spaced out.
+_SPACE = " \t\n\f\r"
+_TOKEN = re.compile(r"""[ \t\n\f\r]+|--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|"(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`"""
+                    r"""|[A-Za-z_][A-Za-z0-9_$]*|[0-9]+(?:\.[0-9]*)?|.""", re.S)
 
 
 def normalised(sql: str | None) -> tuple[str, ...]:
@@ -28,26 +31,33 @@ def normalised(sql: str | None) -> tuple[str, ...]:
     tokens = []
     for token in _TOKEN.findall(sql or ""):
         first = token[0]
-        if token.isspace() or token.startswith("--") or token.startswith("/*"):
+        if first in _SPACE or token.startswith("--") or token.startswith("/*"):
             continue
         if first == "'":
             tokens.append(token)
         elif first in "\"`":
-            tokens.append(token[1:-1].replace(first * 2, first).lower())
+            tokens.append(_fold(token[1:-1].replace(first * 2, first)))
         elif first == "[":
-            tokens.append(token[1:-1].lower())
+            tokens.append(_fold(token[1:-1]))
         else:
-            tokens.append(token.lower())
+            tokens.append(_fold(token))
     return tuple(tokens)
+
+
+def _fold(text: str) -> str:
+    """SQLite ignores the case of ASCII letters only (the Kelvin sign is not a k to it)."""
+    return "".join(c.lower() if c.isascii() else c for c in text)
 
 
 def _objects(db: sqlite3.Connection) -> dict[tuple[bool, str], tuple[str, str, str | None]]:
     """{(is a trigger, lower-case name): (type, name, sql)}; tables, views and indexes share one
     namespace and triggers another. SQLite's own objects (autoindexes, statistics) are left out."""
     found = {}
-    for kind, name, sql in db.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' "
-                                      "ESCAPE '\\'"):
-        found[(kind == "trigger", name.lower())] = (kind, name, sql)
+    # Only SQLite's own names: a trigger named sqlite_x (planted through writable_schema) is checked.
+    for kind, name, sql in db.execute("SELECT type, name, sql FROM sqlite_master WHERE NOT (name LIKE "
+                                      "'sqlite\\_autoindex\\_%' ESCAPE '\\' OR name LIKE 'sqlite\\_stat%' ESCAPE '\\' "
+                                      "OR name = 'sqlite_sequence')"):
+        found[(kind == "trigger", _fold(name))] = (kind, name, sql)
     return found
 
 
