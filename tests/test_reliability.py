@@ -281,3 +281,38 @@ def test_full_disk(tmp_path, big_csv):
     assert count(db) == 3
     assert snapshot(db)[0] == before[0]
     verified(db)
+
+
+@pytest.mark.parametrize("when, written", [("before the commit", False), ("after the commit", True)])
+def test_ctrl_c_says_whether_the_change_was_written(tmp_path, when, written):
+    """Ctrl-C in the instant after an import commits (while the result line is printed) said
+    "wrote nothing" with every row in the ledger. The child interrupts itself at a fixed point, on
+    either side of the commit, through the real CLI entry point."""
+    db = tmp_path / "l.db"
+    assert run_exe("add", "--date", "2022-12-01", "--region", "Lima", "--killed", "0", db=db).returncode == 0
+    path = tmp_path / "r.csv"
+    path.write_text("date,region,killed,source,url\n2022-12-02,Puno,3,S,https://example.org/1\n", encoding="utf-8")
+    child = f"""
+import sys
+import protestlog.importer as importer
+real = importer.import_file
+def interrupted(ledger, *args, **kwargs):
+    if {not written}:
+        raise KeyboardInterrupt  # before anything is written
+    result = real(ledger, *args, **kwargs)
+    raise KeyboardInterrupt  # committed: only the result line is lost
+importer.import_file = interrupted
+sys.argv = ["protestlog", "--db", {str(db)!r}, "import", {str(path)!r}]
+from protestlog.cli import run
+run()
+"""
+    env = env_for(db)
+    proc = subprocess.run([str(Path(protestlog_exe()).parent / "python"), "-c", child], capture_output=True,
+                          text=True, timeout=120, env=env, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 130, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert count(db) == (2 if written else 1)
+    if written:
+        assert "after the change was written" in proc.stderr and "wrote nothing" not in proc.stderr
+    else:
+        assert "wrote nothing" in proc.stderr

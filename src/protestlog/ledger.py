@@ -21,6 +21,9 @@ from protestlog.migrations import APPLICATION_ID, MIGRATIONS, _victim_search  # 
 from protestlog.records import FIELDS
 
 SCHEMA_VERSION = migrations.LATEST  # a module global: tests of older schemas lower it
+# The ledgers this process has committed a write to: Ctrl-C after a commit must not be reported
+# as "wrote nothing" (the CLI's interruption message reads it).
+COMMITTED: list[str] = []
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -209,6 +212,8 @@ class Ledger:
         try:
             yield self.db
             self.db.execute("COMMIT")
+            if publish:  # a migration (publish=False) is not the command's own change
+                COMMITTED.append(str(self.path))
             if publish and self._final is not None:
                 self._publish()
         except sqlite3.OperationalError as exc:

@@ -16,6 +16,16 @@ from protestlog.errors import ExitStatus, FieldError, LedgerError
 from protestlog.output import Env
 
 
+def interruption() -> str:
+    """What Ctrl-C left: nothing, or (when it came after a commit) the change, written whole."""
+    ledger = sys.modules.get("protestlog.ledger")  # not imported: nothing was opened, let alone written
+    written = sorted(set(ledger.COMMITTED)) if ledger else []
+    if not written:
+        return "interrupted: the command stopped and wrote nothing"
+    return (f"interrupted after the change was written to {', '.join(written)} (whole: each write is one "
+            f"transaction); see 'protestlog imports' or 'protestlog list', and 'protestlog verify'")
+
+
 class LedgerGroup(TyperGroup):
     """Turns every library and usage error into one stderr line and a documented exit code."""
 
@@ -24,7 +34,7 @@ class LedgerGroup(TyperGroup):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             # Typer would turn Ctrl-C into a silent exit 130; say what happened to the ledger.
-            raise Interrupted("interrupted: the command stopped and wrote nothing") from None
+            raise Interrupted(interruption()) from None
         except typer.Abort:  # a prompt met the end of its input
             raise Interrupted("no answer to the prompt: nothing was written") from None
         except BrokenPipeError:  # Click would exit 1, as if the data were wrong
@@ -32,6 +42,8 @@ class LedgerGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         args = list(sys.argv[1:] if args is None else args)
+        if "protestlog.ledger" in sys.modules:  # one process may run many commands (tests, a Python caller)
+            sys.modules["protestlog.ledger"].COMMITTED.clear()
         try:
             show_completion(args)
             args = hoist_global_options(self, args)
@@ -41,7 +53,7 @@ class LedgerGroup(TyperGroup):
         except LedgerError as exc:
             fail(str(exc), exc.exit_status)
         except KeyboardInterrupt:
-            fail("interrupted: the command stopped and wrote nothing", 130)
+            fail(interruption(), 130)
         except BrokenPipeError:
             reader_left()
         except Exception as exc:
