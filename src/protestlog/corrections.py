@@ -19,9 +19,7 @@ def find_record(ledger: Ledger, ref) -> int:
         if ledger.db.execute("SELECT 1 FROM entries WHERE record_id = ? LIMIT 1", (record_id,)).fetchone():
             return record_id
         raise LedgerError(f"no record with id {record_id}")
-    candidates = [r[0] for r in ledger.db.execute(
-        "SELECT DISTINCT record_id FROM entries WHERE external_id = ?", (text,))]  # indexed
-    ids = [i for i in candidates if latest(ledger, i)["external_id"] == text]  # retracted records included
+    ids = external_id_holders(ledger, text)
     if len(ids) == 1:
         return ids[0]
     if not ids:
@@ -29,25 +27,38 @@ def find_record(ledger: Ledger, ref) -> int:
     raise LedgerError(f"external id {text!r} matches records {', '.join(map(str, ids))}; use the number")
 
 
+def external_id_holders(ledger: Ledger, text: str, *, kind: str = "record") -> list[int]:
+    """The records (or victims) whose latest entry has this external id, retracted ones included:
+    an id once held and since amended away no longer names its old holder."""
+    table, column = ("entries", "record_id") if kind == "record" else ("victim_entries", "victim_id")
+    latest_of = _latest_of(kind)
+    candidates = [r[0] for r in ledger.db.execute(
+        f"SELECT DISTINCT {column} FROM {table} WHERE external_id = ?", (text,))]  # indexed
+    return [i for i in candidates if latest_of(ledger, i)["external_id"] == text]
+
+
 def refuse_reused_external_id(ledger: Ledger, external_id, *, kind: str = "record", own_id: int | None = None):
     """One external id names one record (or victim): a second one would make imports, exports and
     corrections that name it ambiguous. Retracted ones keep theirs (restore them instead)."""
     if not external_id:
         return
-    table, column = ("entries", "record_id") if kind == "record" else ("victim_entries", "victim_id")
-    # the latest entry of each record that ever had the id: does it still have it?
-    rows = ledger.db.execute(
-        f"SELECT t.{column}, t.action FROM {table} AS t WHERE t.seq = (SELECT MAX(l.seq) FROM {table} AS l "
-        f"WHERE l.{column} = t.{column}) AND t.{column} IN (SELECT {column} FROM {table} WHERE external_id = ?) "
-        f"AND t.external_id = ?", (external_id, external_id)).fetchall()
-    taken = [(r[0], r[1]) for r in rows if r[0] != own_id]
+    taken = [i for i in external_id_holders(ledger, external_id, kind=kind) if i != own_id]
     if taken:
-        other, action = taken[0]
+        other = taken[0]
+        retracted = _latest_of(kind)(ledger, other)["action"] == "retract"
         command = "amend" if kind == "record" else "victim amend"
-        hint = (f"restore it ('protestlog {command.replace('amend', 'restore')} {other}')" if action == "retract"
+        hint = (f"restore it ('protestlog {command.replace('amend', 'restore')} {other}')" if retracted
                 else f"amend it ('protestlog {command} {other}')")
         raise LedgerError(f"external id {external_id!r} is already {kind} {other}"
-                          f"{' (retracted)' if action == 'retract' else ''}; {hint} or give another id")
+                          f"{' (retracted)' if retracted else ''}; {hint} or give another id")
+
+
+def _latest_of(kind: str):
+    if kind == "record":
+        return latest
+    from protestlog.victim_store import latest_victim  # victim_store imports this module
+
+    return latest_victim
 
 
 def latest(ledger: Ledger, record_id: int) -> dict:

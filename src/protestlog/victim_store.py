@@ -98,9 +98,9 @@ def find_victim(ledger: Ledger, ref) -> int:
         if ledger.db.execute("SELECT 1 FROM victim_entries WHERE victim_id = ? LIMIT 1", (int(text),)).fetchone():
             return int(text)
         raise LedgerError(f"no victim with id {int(text)}")
-    ids = [r[0] for r in ledger.db.execute("SELECT DISTINCT victim_id FROM victim_entries WHERE external_id = ?",
-                                           (text,))]
-    ids = [i for i in ids if latest_victim(ledger, i)["external_id"] == text]
+    from protestlog.corrections import external_id_holders
+
+    ids = external_id_holders(ledger, text, kind="victim")
     if len(ids) == 1:
         return ids[0]
     if not ids:
