@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import DATA_CSV, TODAY, protestlog_exe, run_exe, shipped_rows_as_imported
+from conftest import DATA_CSV, TODAY, protestlog_exe, run_exe, shipped_rows_as_imported, snapshot
 from ptyterm import run_in_terminal
 
 RECURSIVE = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
@@ -159,3 +159,22 @@ def test_at_80_columns_the_table_keeps_place_and_figures(ledger):
     left_out = [n.strip() for n in note.split(":", 1)[1].split("(a wider")[0].split(",")]
     assert len(left_out) == len(set(left_out)) and "sources" in left_out and "sources_count" in left_out
     assert set(header) | set(left_out) >= {"killed", "place", "revision", "seq", "note"}
+
+
+def test_the_search_index_can_be_read_but_not_written(cli, ledger):
+    """F9: `query` gave "vtable constructor failed" on the FTS5 table that `sqlite3` reads."""
+    import sqlite3
+
+    word = "Juliaca"
+    expected = [rowid for (rowid,) in sqlite3.connect(ledger).execute(
+        "SELECT rowid FROM search_text_fts WHERE search_text_fts MATCH ? ORDER BY rowid", (word,))]
+    assert expected  # the shipped data names Juliaca
+    result = cli("query", f"select rowid from search_text_fts where search_text_fts match '{word}' order by rowid",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [row["rowid"] for row in json.loads(result.stdout)] == expected
+    before = snapshot(ledger)
+    for sql in ("insert into search_text_fts(search_text_fts) values('optimize')", "delete from search_text_fts"):
+        refused = cli("query", sql)
+        assert refused.exit_code == 1 and "Traceback" not in refused.stderr
+    assert snapshot(ledger) == before

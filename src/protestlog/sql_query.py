@@ -32,6 +32,21 @@ def _authorizer(action, arg1, arg2, dbname, source):
     return sqlite3.SQLITE_DENY
 
 
+def _connect_search_index(conn: sqlite3.Connection) -> None:
+    """Open the FTS5 table before the authorizer is set, so `query` can read it.
+
+    FTS5's constructor makes SQLite report an UPDATE of sqlite_master to the authorizer, which
+    refuses it ("vtable constructor failed"). Connected once by this fixed statement, the table
+    stays open for the connection; writing to it is still refused, and the connection is
+    read-only and `query_only` anyway. A missing or damaged index is left for the user's
+    statement to report.
+    """
+    try:
+        conn.execute("SELECT 1 FROM search_text_fts LIMIT 0").fetchall()
+    except sqlite3.Error:
+        pass
+
+
 def check_timeout(seconds: float) -> float:
     """A number of seconds between 0.001 and MAX_TIMEOUT: nan would never expire, inf neither."""
     if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or not 0.001 <= seconds <= MAX_TIMEOUT:
@@ -85,6 +100,7 @@ class Query:
             self.conn.execute("PRAGMA query_only = ON")
             self.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
             self.conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, MAX_COLUMNS)
+            _connect_search_index(self.conn)
             self.conn.set_authorizer(_authorizer)
             # Always installed: it is also how Ctrl-C reaches a statement that runs inside SQLite.
             self.conn.set_progress_handler(self.deadline.expired, 10_000)
