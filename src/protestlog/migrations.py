@@ -9,7 +9,7 @@ import sqlite3
 from protestlog import catalog, chain
 from protestlog.dates import utcnow
 from protestlog.schema import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3
-from protestlog.victim_schema import SCHEMA as VICTIM_SCHEMA
+from protestlog.victim_schema import SCHEMA as VICTIM_SCHEMA, VICTIMS_VIEW
 
 APPLICATION_ID = 0x706C6F67  # 'plog': marks a SQLite file as a protestlog ledger
 LATEST = 8
@@ -37,9 +37,12 @@ def _victims(db):
 # Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1 (SQL text, or a
 # function of the connection for steps built with sqlite-utils).
 def _victim_search(db):
-    """Version 6: victims' names in the full-text index (catalog.py)."""
+    """Version 6: victims' names in the full-text index (catalog.py); and the victims view, which
+    schema 5 as first released did not create (victim_schema.VICTIMS_VIEW)."""
     from protestlog.catalog import index_victims
 
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'victims'").fetchone() is None:
+        db.execute(VICTIMS_VIEW)
     index_victims(db)
 
 

@@ -136,7 +136,7 @@ def _walk(db, result, problem, expect):
             continue
         row = chain.read_row(db, kind, ref) if kind in present else None
         if row is not None:
-            wrong = canonical_problem(kind, row) or clock.problem(pos, kind, row)
+            wrong = canonical_problem(kind, row, before_chain=pos < clock.anchor) or clock.problem(pos, kind, row)
             if wrong:
                 name = f"entry {ref}" if kind == "entry" else f"{kind} {ref}"
                 problem(f"{name} {wrong}", pos=pos, kind=kind, ref=ref, seq=ref if kind == "entry" else None)
@@ -215,9 +215,11 @@ class EntryWalk:
         return True
 
 
-def canonical_problem(kind: str, row: dict) -> str | None:
+def canonical_problem(kind: str, row: dict, *, before_chain: bool = False) -> str | None:
     """Why a stored row is not in the one form protestlog writes (None: it is). Only that form is
-    hashed and read the same way by Python and by SQLite's JSON functions."""
+    hashed and read the same way by Python and by SQLite's JSON functions. An entry recorded before
+    the ledger joined the one chain (`before_chain`) may also hold its sources as schemas 1 and 2
+    wrote them (legacy_sources)."""
     for column, value in row.items():
         if value is None:
             continue
@@ -239,9 +241,29 @@ def canonical_problem(kind: str, row: dict) -> str | None:
             parsed = json.loads(text, object_pairs_hook=_no_repeated_keys)
         except (ValueError, TypeError, RecursionError):
             return f"has {column} that are not canonical JSON (a repeated key, or not JSON)"
-        if chain.canonical_json(parsed) != text:
+        if chain.canonical_json(parsed) != text and not (before_chain and kind == "entry" and column == "sources"
+                                                         and legacy_sources(parsed, text)):
             return f"has {column} that are not in canonical JSON form"
     return None
+
+
+LEGACY_SOURCE_KEYS = {"name", "url", "accessed"}
+
+
+def legacy_sources(parsed, text: str) -> bool:
+    """True when `text` is exactly what the writer of schemas 1 and 2 stored for these sources
+    (commits bc6fe21 to 74ad446: json.dumps(sources, ensure_ascii=False), so ", " and ": " between
+    items and keys in the writer's order, not sorted): a list of {name, url, accessed} strings, no
+    repeated key (the caller parsed it so), no other spelling of any value. That text reads the
+    same to Python and to SQLite's JSON functions, and the entry's hash covers its canonical form,
+    so accepting it lets nothing else through; every other non-canonical text is still refused."""
+    if not isinstance(parsed, list):
+        return False
+    for source in parsed:
+        if not (isinstance(source, dict) and source and set(source) <= LEGACY_SOURCE_KEYS
+                and all(isinstance(v, str) for v in source.values())):
+            return False
+    return json.dumps(parsed, ensure_ascii=False) == text
 
 
 # JSON text columns, per chained kind: Python and SQLite's json_extract read them alike only in canonical form.

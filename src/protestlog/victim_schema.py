@@ -66,8 +66,13 @@ CREATE TRIGGER victim_entries_append_only_update BEFORE UPDATE ON victim_entries
 CREATE TRIGGER victim_entries_append_only_delete BEFORE DELETE ON victim_entries
     BEGIN SELECT RAISE(ABORT, 'protestlog ledger is append-only: victim entries cannot be deleted'); END;
 ALTER TABLE entries ADD COLUMN responsible TEXT CHECK (responsible IS NULL OR {_in('responsible', vocab.RESPONSIBLE)});
-CREATE VIEW victims AS SELECT victim_id AS id, revision, external_id, incident_id, name, other_names, description,
+"""
+
+# The current victims, for other tools. Schema 5 as first released (b022e63 to 28d4e7c) lacked it;
+# the next migration creates it when missing (migrations._victim_search), so such a ledger verifies.
+VICTIMS_VIEW = """CREATE VIEW victims AS SELECT victim_id AS id, revision, external_id, incident_id, name, other_names, description,
     age_low, age_high, sex, minor, date_injured, date_of_death, region, place, cause, role, direct, responsible,
     unit, confidence, sources, note, recorded_at, recorded_by, seq FROM victim_entries
     WHERE action != 'retract' AND seq IN (SELECT MAX(seq) FROM victim_entries GROUP BY victim_id)
 """
+SCHEMA += VICTIMS_VIEW
