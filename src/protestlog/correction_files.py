@@ -13,6 +13,7 @@ from pathlib import Path
 from protestlog.corrections import find_record, latest
 from protestlog.dates import parse_day
 from protestlog.errors import FieldError, LedgerError
+from protestlog.external_ids import keep_stored_spelling
 from protestlog.ledger import Ledger
 from protestlog.records import FIELDS, make_source, parse_sources, validate
 from protestlog.victims import VICTIM_FIELDS
@@ -125,11 +126,13 @@ def apply_corrections(ledger: Ledger, corrections: list[dict], *, today, by: str
                 raw = {f: current[f] for f in FIELDS}
                 raw.update(c["changes"])
                 raw["sources"] = current["sources"] + [s for s in c["sources"] if not _cited(current, s)]
+                raw["external_id"] = None  # a correction never changes it: kept as stored
                 try:
                     record = validate(raw, today=today)
                 except FieldError as exc:
                     errors.append(f"line {c['line']}: {exc}")
                     continue
+                keep_stored_spelling(record, current, c["changes"])
                 if current["action"] != "retract" and all(record[f] == current[f] for f in FIELDS):
                     result["already_applied"] += 1
                     continue
@@ -173,11 +176,13 @@ def _apply_to_victims(ledger: Ledger, corrections: list[dict], result: dict, err
                 raw.pop("age_low"), raw.pop("age_high")
             raw.update(c["changes"])
             raw["sources"] = current["sources"] + [s for s in c["sources"] if not _cited(current, s)]
+            raw["external_id"] = None  # a correction never changes it: kept as stored
             try:
                 victim = prepare(ledger, raw, today=today)
             except FieldError as exc:
                 errors.append(f"line {c['line']}: {exc}")
                 continue
+            keep_stored_spelling(victim, current, c["changes"])
             if all(victim[f] == current[f] for f in VICTIM_FIELDS):
                 result["already_applied"] += 1
                 continue

@@ -5,6 +5,7 @@ same write transaction, so two people correcting one record at once both land, i
 """
 
 from protestlog.errors import FieldError, LedgerError, UsageProblem
+from protestlog.external_ids import keep_stored_spelling, normal, refused_character, spellings
 from protestlog.ledger import Ledger, row_to_entry
 from protestlog.records import FIELDS, RANGED, make_source, refuse_control, validate
 
@@ -23,7 +24,7 @@ def find_record(ledger: Ledger, ref) -> int:
     if len(ids) == 1:
         return ids[0]
     if not ids:
-        raise LedgerError(f"no record with id or external id {text!r}")
+        raise LedgerError(f"no record with id or external id {text!r}{_why_not(text)}")
     raise LedgerError(f"external id {text!r} matches records {', '.join(map(str, ids))}; use the number")
 
 
@@ -32,9 +33,17 @@ def external_id_holders(ledger: Ledger, text: str, *, kind: str = "record") -> l
     an id once held and since amended away no longer names its old holder."""
     table, column = ("entries", "record_id") if kind == "record" else ("victim_entries", "victim_id")
     latest_of = _latest_of(kind)
+    forms = spellings(text)  # a stored NFD spelling is the same id (external_ids.py)
     candidates = [r[0] for r in ledger.db.execute(
-        f"SELECT DISTINCT {column} FROM {table} WHERE external_id = ?", (text,))]  # indexed
-    return [i for i in candidates if latest_of(ledger, i)["external_id"] == text]
+        f"SELECT DISTINCT {column} FROM {table} WHERE external_id IN ({', '.join('?' * len(forms))})", forms)]
+    wanted = normal(text)
+    return [i for i in candidates if normal(latest_of(ledger, i)["external_id"]) == wanted]
+
+
+def _why_not(text: str) -> str:
+    """What makes a looked-up id one no record can have: said with the 'not found' line."""
+    wrong = refused_character(text)
+    return f"; no external id may contain {wrong}" if wrong else ""
 
 
 def refuse_reused_external_id(ledger: Ledger, external_id, *, kind: str = "record", own_id: int | None = None):
@@ -97,7 +106,10 @@ def amend(ledger: Ledger, ref, changes: dict, *, reason: str, today, by: str | N
             if field in changes and f"{field}_reported" not in changes:
                 raw[f"{field}_reported"] = None
         raw.update(changes)
+        if "external_id" not in changes:
+            raw["external_id"] = None  # kept as stored (keep_stored_spelling)
         record = validate(raw, today=today)
+        keep_stored_spelling(record, current, changes)
         refuse_reused_external_id(ledger, record["external_id"], own_id=record_id)
         if all(record[f] == current[f] for f in FIELDS) and current["action"] != "retract":
             raise LedgerError(f"record {record_id} already says that; nothing to change")

@@ -6,6 +6,7 @@ Split from importer.py, which reads the file and holds the transaction these run
 import json
 
 from protestlog.errors import FieldError
+from protestlog.external_ids import normal, spellings
 
 MAX_ERRORS_SHOWN = 20
 EARLIER_ROW = {"record_id": None, "action": "create", "fingerprint": None}  # matched within the chunk
@@ -76,10 +77,12 @@ class Chunk:
 
     def _known(self) -> tuple[dict, dict]:
         """What the ledger already holds of this chunk: latest entry by external id, first by content."""
-        externals = sorted({r["external_id"] for _, r, _ in self.rows if r["external_id"]})
+        externals = {r["external_id"] for _, r, _ in self.rows if r["external_id"]}
+        if not all(e.isascii() for e in externals):  # an id stored in NFD by an older release is the same id
+            externals = {form for e in externals for form in spellings(e)}
         prints = sorted({p for _, r, p in self.rows if not r["external_id"]})
-        by_id = {row["external_id"]: dict(row) for row in
-                 self.db.execute(self.BY_EXTERNAL_ID, (json.dumps(externals),))} if externals else {}
+        by_id = {normal(row["external_id"]): dict(row) for row in
+                 self.db.execute(self.BY_EXTERNAL_ID, (json.dumps(sorted(externals)),))} if externals else {}
         by_content = {row["fingerprint"]: dict(row) for row in
                       self.db.execute(self.BY_CONTENT, (json.dumps(prints),))} if prints else {}
         return by_id, by_content  # later rows overwrite earlier: the latest by id, the first by content

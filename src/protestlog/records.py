@@ -12,7 +12,7 @@ import json
 import math
 import re
 
-from protestlog import vocab
+from protestlog import external_ids, vocab
 from protestlog.dates import parse_day
 from protestlog.errors import FieldError, raise_any
 from protestlog.regions import canonical_region
@@ -150,6 +150,18 @@ def parse_text(field: str, value, *, multiline: bool = False) -> str | None:
     if len(text) > LIMITS.get(field, 200):
         raise FieldError(field, value, f"is longer than {LIMITS.get(field, 200)} characters")
     return text
+
+
+def parse_external_id(value, field: str = "external_id") -> str | None:
+    """An external id as stored: stripped like every text field, in NFC, nothing invisible in it
+    (external_ids.py says why)."""
+    text = parse_text(field, value)
+    if text is None or text.isascii():
+        return text
+    wrong = external_ids.refused_character(text)
+    if wrong:
+        raise FieldError(field, value, f"contains {wrong}, which would make it look like another id")
+    return parse_text(field, external_ids.normal(text))  # NFC can lengthen a text (rarely): the limit again
 
 
 URL_START = re.compile(r"^https?://[^\s/]+", re.I)
@@ -305,11 +317,14 @@ def validate(raw: dict, *, today: dt.date) -> dict:
         rec["sources"] = sources
     except FieldError as exc:
         wrong(exc)
-    for field in ("note", "external_id"):
-        try:
-            rec[field] = parse_text(field, raw.get(field), multiline=field == "note")
-        except FieldError as exc:
-            wrong(exc)
+    try:
+        rec["note"] = parse_text("note", raw.get("note"), multiline=True)
+    except FieldError as exc:
+        wrong(exc)
+    try:
+        rec["external_id"] = parse_external_id(raw.get("external_id"))
+    except FieldError as exc:
+        wrong(exc)
     try:
         rec["responsible"] = (None if blank(raw.get("responsible")) else
                               vocab.choose("responsible", raw["responsible"], vocab.RESPONSIBLE))

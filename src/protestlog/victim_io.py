@@ -7,7 +7,10 @@ unit, confidence, source, url, accessed, note — plus description, incident (a 
 sources (a JSON list), and the metadata an export carries, which is ignored.
 """
 
+import json
+
 from protestlog.errors import FieldError
+from protestlog.external_ids import spellings
 from protestlog.file_repeats import Repeats
 from protestlog.importer import (
     MAX_ERRORS_SHOWN, HashingReader, Problems, Schema, detect_format, open_source, rows,
@@ -62,7 +65,8 @@ def import_victims(ledger, path: str, *, fmt: str | None = None, today, by: str 
     hashing = HashingReader(source)
     result = {"file": path, "format": fmt, "kind": "victims", "rows": 0, "added": 0, "already_present": 0,
               "rejected": 0, "ids": [], "differs": [], "errors": [], "dry_run": dry_run}
-    find = ("SELECT victim_id, fingerprint FROM victim_entries WHERE external_id = ? ORDER BY seq DESC LIMIT 1")
+    find = ("SELECT victim_id, fingerprint FROM victim_entries WHERE external_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY seq DESC LIMIT 1")  # its NFC spelling, or the NFD an older release may have stored
     try:
         with ledger.writing():
             db = ledger.db
@@ -83,7 +87,7 @@ def import_victims(ledger, path: str, *, fmt: str | None = None, today, by: str 
                 if result["rejected"]:
                     continue
                 if victim["external_id"]:
-                    known = db.execute(find, (victim["external_id"],)).fetchone()
+                    known = db.execute(find, (json.dumps(spellings(victim["external_id"])),)).fetchone()
                 else:
                     known = db.execute("SELECT victim_id, fingerprint FROM victim_entries WHERE fingerprint = ? "
                                        "LIMIT 1", (print_,)).fetchone()

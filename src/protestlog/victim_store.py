@@ -11,6 +11,7 @@ import sqlite3
 
 from protestlog import dates
 from protestlog.errors import FieldError, LedgerError, UsageProblem
+from protestlog.external_ids import keep_stored_spelling
 from protestlog.ledger import Ledger, canonical_json, who
 from protestlog.records import blank
 from protestlog.victims import VICTIM_FIELDS, validate_victim
@@ -98,13 +99,13 @@ def find_victim(ledger: Ledger, ref) -> int:
         if ledger.db.execute("SELECT 1 FROM victim_entries WHERE victim_id = ? LIMIT 1", (int(text),)).fetchone():
             return int(text)
         raise LedgerError(f"no victim with id {int(text)}")
-    from protestlog.corrections import external_id_holders
+    from protestlog.corrections import _why_not, external_id_holders
 
     ids = external_id_holders(ledger, text, kind="victim")
     if len(ids) == 1:
         return ids[0]
     if not ids:
-        raise LedgerError(f"no victim with id or external id {text!r}")
+        raise LedgerError(f"no victim with id or external id {text!r}{_why_not(text)}")
     raise LedgerError(f"external id {text!r} matches victims {', '.join(map(str, ids))}; use the number")
 
 
@@ -223,7 +224,10 @@ def amend_victim(ledger: Ledger, ref, changes: dict, *, reason: str, today, by: 
         if "incident" in changes or "incident_external_id" in changes:
             raw.pop("incident_id")
         raw.update(changes)
+        if "external_id" not in changes:
+            raw["external_id"] = None  # kept as stored (external_ids.keep_stored_spelling)
         victim = prepare(ledger, raw, today=today)
+        keep_stored_spelling(victim, current, changes)
         from protestlog.corrections import refuse_reused_external_id
 
         refuse_reused_external_id(ledger, victim.get("external_id"), kind="victim", own_id=victim_id)

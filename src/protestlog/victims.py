@@ -12,7 +12,7 @@ import re
 from protestlog import vocab
 from protestlog.dates import parse_day
 from protestlog.errors import FieldError
-from protestlog.records import blank, parse_sources, make_source, parse_text
+from protestlog.records import blank, make_source, parse_external_id, parse_sources, parse_text
 from protestlog.regions import canonical_region
 
 from protestlog.victim_schema import DIRECTNESS, ROLES, SEXES
@@ -137,7 +137,7 @@ def validate_victim(raw: dict, *, today: dt.date) -> dict:
         field = sorted(unknown)[0]
         raise FieldError(field, raw[field], "is not a victim field protestlog knows")
     v: dict = {}
-    v["external_id"] = parse_text("external_id", raw.get("external_id"))
+    v["external_id"] = parse_external_id(raw.get("external_id"))
     v["incident_id"] = raw.get("incident_id")
     name = parse_text("name", raw.get("name"))
     description = parse_text("description", raw.get("description"))
