@@ -125,6 +125,25 @@ def test_ctrl_c_is_an_interruption_not_a_timeout(ledger):
     assert "interrupted" in stderr and "stopped after" not in stderr and len(stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+def test_ctrl_c_while_rows_stream_says_the_output_is_incomplete(ledger, fmt):
+    """F3: Ctrl-C after rows had gone to stdout said "wrote nothing"."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PROTESTLOG_TTY", "NO_COLOR")}
+    env.update({"PROTESTLOG_DB": str(ledger), "PROTESTLOG_TODAY": TODAY})
+    endless = "with recursive c(x) as (select 1 union all select x + 1 from c) select x from c"
+    before = snapshot(ledger)[0]
+    process = subprocess.Popen([protestlog_exe(), "query", endless, "-f", fmt], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env)
+    first = process.stdout.readline()  # rows are on their way
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=20)
+    assert first.strip() in ("x", '{"x": 1}'), (first, stderr)  # at least the header or a row went out
+    assert process.returncode == 130, stderr
+    assert "output is incomplete" in stderr and "ledger was not changed" in stderr, stderr
+    assert "wrote nothing" not in stderr and len(stderr.strip().splitlines()) == 1
+    assert snapshot(ledger)[0] == before  # the ledger file itself (a reader may leave an empty -wal)
+
+
 def test_json_gives_sources_and_other_names_as_arrays(cli, ledger):
     listed = {r["id"]: r["sources"] for r in cli("list", "--json").json()}
     queried = cli("query", "select id, sources from records order by id", "--json").json()

@@ -127,6 +127,17 @@ def cell(value) -> str:
     return str(value)
 
 
+# Set when a command starts writing data to stdout: Ctrl-C then says the output is incomplete rather
+# than "wrote nothing" (the CLI's interruption message reads it; the CLI clears it per command).
+STREAMED: list[bool] = []
+
+
+def streaming(out) -> None:
+    """Note that data is going to stdout (not to a file written aside and renamed, which stays whole)."""
+    if out is sys.stdout and not STREAMED:
+        STREAMED.append(True)
+
+
 def _write_batched(out, lines, batch: int = 512):
     """Write many short lines in few calls (one write per line costs as much as encoding it)."""
     pending = []
@@ -177,6 +188,7 @@ def write_delimited(env: Env, rows: Iterable[tuple], columns: list[str], fmt: st
 
     formulas = not env.raw
     risky = _RISKY_FIRST
+    streaming(env.stdout)
     writer = csv.writer(env.stdout, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
     writer.writerow([neutralise(c, formulas=formulas) for c in columns])
     # Most cells are numbers, None or plain text: test the first character inline, call the guard only
@@ -205,6 +217,7 @@ def markdown_cell(value) -> str:
 
 
 def write_json(env: Env, data):
+    streaming(env.stdout)
     json.dump(data, env.stdout, ensure_ascii=False, indent=2)
     env.stdout.write("\n")
 
@@ -218,6 +231,7 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
     for the rest (`drop_in_order`: free text too, in that order), and `wrap` names free-text columns
     besides the usual ones (see tables.py)."""
     out = env.stdout
+    streaming(out)
     if fmt == "json":
         encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps builds anew for every call
         first = True

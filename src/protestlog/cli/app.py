@@ -11,15 +11,18 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from protestlog import dates
+from protestlog import dates, output
 from protestlog.errors import ExitStatus, FieldError, LedgerError
 from protestlog.output import Env
 
 
 def interruption() -> str:
-    """What Ctrl-C left: nothing, or (when it came after a commit) the change, written whole."""
+    """What Ctrl-C left: nothing; output cut short (a reading command streaming rows); or (when it
+    came after a commit) the change, written whole."""
     ledger = sys.modules.get("protestlog.ledger")  # not imported: nothing was opened, let alone written
     written = sorted(set(ledger.COMMITTED)) if ledger else []
+    if not written and output.STREAMED:
+        return "interrupted: the output is incomplete (cut off where Ctrl-C stopped it); the ledger was not changed"
     if not written:
         return "interrupted: the command stopped and wrote nothing"
     return (f"interrupted after the change was written to {', '.join(written)} (whole: each write is one "
@@ -44,6 +47,7 @@ class LedgerGroup(TyperGroup):
         args = list(sys.argv[1:] if args is None else args)
         if "protestlog.ledger" in sys.modules:  # one process may run many commands (tests, a Python caller)
             sys.modules["protestlog.ledger"].COMMITTED.clear()
+        output.STREAMED.clear()
         try:
             show_completion(args)
             args = hoist_global_options(self, args)

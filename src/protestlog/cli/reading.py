@@ -5,7 +5,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from protestlog.output import check_output_path, plural, write_file, write_json, write_rows, write_tuples
+from protestlog.output import (
+    check_output_path, plural, streaming, write_file, write_json, write_rows, write_tuples,
+)
 
 from protestlog.cli.app import (
     Format, FormatOpt, JsonShort, Period, app, bounds_text, chosen_format, make_filters, open_ledger,
@@ -246,4 +248,5 @@ def report(
             env.say(f"wrote {output}: {built['summary']['totals']['killed']} killed in "
                     f"{plural(built['summary']['totals']['records'], 'record')}, ledger head {built['head_hash']}")
         else:
+            streaming(env.stdout)
             env.stdout.writelines(chunks)
