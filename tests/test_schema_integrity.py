@@ -69,6 +69,7 @@ def verify_fails_naming(db, words: str):
 def test_a_fresh_ledger_passes(ledger):
     r = run_exe("verify", "--json", db=ledger)
     assert r.returncode == 0 and json.loads(r.stdout)["ok"], r.stderr
+    assert json.loads(r.stdout)["warnings"] == [] and r.stderr == ""
 
 
 @pytest.mark.parametrize("script, words", [
@@ -323,3 +324,45 @@ def test_a_trigger_named_like_sqlites_own_fails_verify(ledger):
 def test_sqlites_own_statistics_pass(ledger):
     sql(ledger, "ANALYZE")
     assert run_exe("verify", db=ledger).returncode == 0
+
+
+@pytest.mark.parametrize("script, why", [
+    # F6: a partial UNIQUE index let the next record in and refused the one after, while verify said OK
+    ("CREATE UNIQUE INDEX evil ON entries (recorded_by) WHERE seq > 4", "UNIQUE"),
+    ("CREATE INDEX evil ON milestones (label) WHERE label IS NOT NULL", "partial"),
+    ("CREATE INDEX evil ON victim_entries (json_extract(note, '$.x'))", "on an expression"),
+])
+def test_an_added_index_that_can_refuse_writes_fails_verify(ledger, script, why):
+    sql(ledger, script)
+    r = verify_fails_naming(ledger, "index evil on")
+    assert why in r.stderr and "can refuse protestlog's writes" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    check = run_exe("check", db=ledger)
+    assert check.returncode == 1 and "index evil" in check.stdout, (check.stdout, check.stderr)
+
+
+def test_the_index_of_f6_really_refuses_a_write(ledger):
+    """Why it is a problem and not a warning: protestlog's second add after it is refused."""
+    sql(ledger, "CREATE UNIQUE INDEX evil ON entries (recorded_by) WHERE seq > 4")
+    args = ("add", "--date", "2023-01-10", "--region", "Puno", "--killed", "1")
+    assert run_exe(*args, db=ledger).returncode == 0
+    refused = run_exe(*args, db=ledger)
+    assert refused.returncode == 1 and "UNIQUE constraint failed" in refused.stderr
+
+
+def test_added_views_and_plain_indexes_are_warnings(ledger):
+    """They change no figure and refuse no write: verify and check say so on stderr and pass; a table of
+    one's own, with any index on it, is left alone."""
+    sql(ledger, "CREATE INDEX by_place ON entries (place); CREATE INDEX by_file ON imports (file COLLATE NOCASE); "
+                "CREATE VIEW puno AS SELECT * FROM records WHERE region = 'Puno'; "
+                "CREATE TABLE notes_of_mine (x); CREATE UNIQUE INDEX mine ON notes_of_mine (x)")
+    r = run_exe("verify", db=ledger)
+    assert r.returncode == 0 and r.stdout.startswith("OK "), r.stderr
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("protestlog: warning: ")]
+    assert len(warnings) == 3, r.stderr
+    for name in ("index by_place on entries", "index by_file on imports", "view puno"):
+        assert any(name in w and "not one protestlog creates" in w for w in warnings), (name, warnings)
+    report = json.loads(run_exe("verify", "--json", db=ledger).stdout)
+    assert report["ok"] and len(report["warnings"]) == 3 and not report["problems"]
+    check = run_exe("check", "--json", db=ledger)
+    assert check.returncode == 0 and len(json.loads(check.stdout)["warnings"]) == 3

@@ -24,7 +24,7 @@ def run_checks(ledger: Ledger, *, require_source: bool = False, max_unverified: 
     if not chain["ok"]:
         # A broken ledger's records cannot be trusted enough to check further.
         return {"ok": False, "entries": chain["entries"], "head_hash": chain["head_hash"], "problems": problems,
-                "duplicates_capped": None}
+                "duplicates_capped": None, "warnings": chain["warnings"]}
 
     base, params = ledger.current_sql(None)
     db = ledger.db
@@ -51,4 +51,4 @@ def run_checks(ledger: Ledger, *, require_source: bool = False, max_unverified: 
             problem("unverified", f"{count} {'record is' if count == 1 else 'records are'} unverified "
                                   f"(at most {max_unverified} allowed)")
     return {"ok": not problems, "entries": chain["entries"], "head_hash": chain["head_hash"], "problems": problems,
-            "duplicates_capped": duplicates["capped"]}
+            "duplicates_capped": duplicates["capped"], "warnings": chain["warnings"]}

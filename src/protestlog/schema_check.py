@@ -91,8 +91,10 @@ def expected_schema() -> tuple[dict, list | None]:
 
 def schema_problems(db: sqlite3.Connection) -> list[tuple[str, str]]:
     """(object name, message) for every object protestlog creates that is missing or defined
-    otherwise in this ledger, for triggers it does not create (they would run on its writes), and for
-    a search index configured otherwise. Other added tables, views and indexes are left alone."""
+    otherwise in this ledger, for triggers it does not create (they would run on its writes), for
+    indexes it does not create that can refuse or break its writes (added_objects), and for a search
+    index configured otherwise. Other added tables, views and indexes are left alone (added_objects
+    names them as warnings)."""
     expected, config = expected_schema()
     actual = _objects(db)
     problems, gone = [], []
@@ -113,10 +115,67 @@ def schema_problems(db: sqlite3.Connection) -> list[tuple[str, str]]:
             table = db.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name = ?",
                                (name,)).fetchone()[0]
             problems.append((name, f"trigger {name} is not one protestlog creates (it runs on changes to {table})"))
+    problems += added_objects(db, expected, actual)[0]
     if (False, FTS_TABLE) in actual and _fts_config(db) != config:
         problems.append((f"{FTS_TABLE}_config", f"the search index's settings ({FTS_TABLE}_config) differ from "
                                                 f"the ones protestlog creates"))
     return problems
+
+
+_BUILTIN_COLLATIONS = {"binary", "nocase", "rtrim"}
+
+
+def added_objects(db: sqlite3.Connection, expected: dict | None = None,
+                  actual: dict | None = None) -> tuple[list[tuple[str, str]], list[str]]:
+    """Indexes and views someone added (not triggers: schema_problems reports those; nor tables: a table
+    of one's own changes nothing protestlog reads or writes). An index on one of protestlog's tables is
+    a problem when it can refuse or break protestlog's writes: UNIQUE (a second row with the same value
+    is refused), partial or on an expression (an expression that fails for a new row fails the write),
+    or with a collation this connection does not have. Anything else added is harmless to the chain and
+    to every figure, and is returned as a warning: (problems as (name, message), warnings)."""
+    if expected is None:
+        expected = expected_schema()[0]
+    if actual is None:
+        actual = _objects(db)
+    ours = {name for (trigger, name), (kind, _, _) in expected.items() if kind == "table" and not trigger}
+    problems, warnings = [], []
+    for key, (kind, name, sql) in actual.items():
+        if key in expected or sql is None or kind not in ("index", "view"):
+            continue
+        if kind == "view":
+            warnings.append(f"view {name} is not one protestlog creates (protestlog never reads it; "
+                            f"it is not covered by the head hash)")
+            continue
+        table = db.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)).fetchone()[0]
+        if _fold(table) not in ours:
+            continue  # an index on a table of one's own
+        why = _write_risk(db, name, table)
+        if why:
+            problems.append((name, f"index {name} on {table} is not one protestlog creates, and it can refuse "
+                                   f"protestlog's writes ({why})"))
+        else:
+            warnings.append(f"index {name} on {table} is not one protestlog creates (it cannot refuse a write; "
+                            f"it only slows writes)")
+    return problems, warnings
+
+
+def _write_risk(db: sqlite3.Connection, index: str, table: str) -> str | None:
+    """What makes an added index able to refuse or break a write to its table, or None."""
+    listed = {row[1]: row for row in db.execute(f'PRAGMA index_list("{table.replace(chr(34), chr(34) * 2)}")')}
+    row = listed.get(index)
+    if row is None:
+        return "SQLite cannot describe it"
+    if row[2]:
+        return "UNIQUE"
+    if row[4]:
+        return "partial: a WHERE clause is evaluated on every write"
+    for column in db.execute(f'PRAGMA index_xinfo("{index.replace(chr(34), chr(34) * 2)}")'):
+        _, cid, _, _, collation, key = column[:6]
+        if key and cid == -2:
+            return "on an expression, evaluated on every write"
+        if key and (collation or "binary").lower() not in _BUILTIN_COLLATIONS:
+            return f"collation {collation}, which protestlog's connection does not have"
+    return None
 
 
 def index_problems(db: sqlite3.Connection, damaged: set[str] = frozenset()) -> list[str]:

@@ -30,8 +30,9 @@ INTEGER_COLUMNS = {"seq", "record_id", "revision", "killed", "killed_low", "kill
 
 
 def verify(ledger: Ledger, *, expect: str | None = None) -> dict:
-    """{ok, entries, head_hash, problems[{seq, pos, kind, ref, message}], expect, expect_found_at, ...}."""
-    result = {"ok": True, "entries": 0, "head_hash": None, "problems": [], "expect": expect,
+    """{ok, entries, head_hash, problems[{seq, pos, kind, ref, message}], warnings[message], expect,
+    expect_found_at, ...}."""
+    result = {"ok": True, "entries": 0, "head_hash": None, "problems": [], "warnings": [], "expect": expect,
               "expect_found_at": None, "expect_found_pos": None, "chain_length": 0,
               "chained": {kind: 0 for kind in chain.KINDS}, "previous_head": None}
     db = ledger.db
@@ -52,6 +53,7 @@ def verify(ledger: Ledger, *, expect: str | None = None) -> dict:
         result["problems"].insert(0, result["problems"].pop())  # the file itself comes first
     for message in integrity.schema + integrity.index:
         problem(message)
+    result["warnings"] = integrity.added  # objects someone added that cannot change a figure or a write
     previous = db.execute("SELECT value FROM settings WHERE key = 'previous_head' ORDER BY id LIMIT 1").fetchone()
     result["previous_head"] = previous[0] if previous else None
     if result["ok"] and expect and result["expect_found_pos"] is None:
@@ -70,12 +72,13 @@ class IntegrityCheck:
         self.found: list[str] = []
         self.schema: list[str] = []
         self.index: list[str] = []
+        self.added: list[str] = []
         self.thread = threading.Thread(target=self._run, args=(ledger.path, ledger.lock_timeout),
                                        name="protestlog-integrity-check", daemon=True)
         self.thread.start()
 
     def _run(self, path, timeout):
-        from protestlog.schema_check import index_problems, schema_problems
+        from protestlog.schema_check import added_objects, index_problems, schema_problems
 
         try:
             con = sqlite3.connect(path, timeout=timeout, isolation_level=None)
@@ -90,6 +93,7 @@ class IntegrityCheck:
             damaged = schema_problems(con)
             self.schema = [message for _, message in damaged]
             self.index = index_problems(con, {name for name, _ in damaged})
+            self.added = added_objects(con)[1]
         except Exception as exc:  # fail closed: a check that could not run is a problem, never a pass
             self.schema.append(f"the ledger's schema could not be checked: {exc}")
         finally:

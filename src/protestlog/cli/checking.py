@@ -54,6 +54,9 @@ def verify_cmd(
     else:
         for p in result["problems"]:
             env.say(f"protestlog: verify: {p['message']}")
+    if fmt_name != "json":  # added objects that change no figure and refuse no write (schema_check.added_objects)
+        for warning in result["warnings"]:
+            env.say(f"protestlog: warning: {warning}")
     if not result["ok"]:
         raise typer.Exit(ExitStatus.ERROR)
 
@@ -165,6 +168,9 @@ def check(
         from protestlog.duplicates import capped_note
 
         env.say(f"protestlog: note: {capped_note(result['duplicates_capped'])}")
+    if fmt_name != "json":
+        for warning in result["warnings"]:
+            env.say(f"protestlog: warning: {warning}")
     if fmt_name == "json":
         write_json(env, result)
     elif fmt_name == "table":
