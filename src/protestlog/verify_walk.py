@@ -1,0 +1,144 @@
+"""verify's fast pass over incident entries: SQLite builds each entry's canonical JSON, Python
+checks and hashes it in one tight loop over batches of rows (no per-row objects or calls beyond
+the hash and the sources' parse). A row that does not pass here goes to verify's exact path
+(read_row, canonical_problem, _entry_holds), which alone decides what is wrong, so this can only
+make a good ledger verify sooner: it accepts a row only if the exact path would.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import json.encoder
+import re
+
+from protestlog import chain
+
+STORED_INSTANT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$")
+INTEGER_COLUMNS = {"seq", "record_id", "revision", "killed", "killed_low", "killed_high", "injured", "injured_low",
+                   "injured_high", "detained", "minors", "batch_id"}
+
+
+def instant(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+def _canonical_checker():
+    """is_canonical(text): text == canonical_json(json.loads(text)), with the C scanner and encoder
+    built once (json.loads and JSONEncoder.encode rebuild them on every call: most of their cost)."""
+    scan = json.JSONDecoder().scan_once
+    template = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    make = json.encoder.c_make_encoder
+    if make is None:  # no C accelerator: the plain, slower path
+        def is_canonical(text):
+            try:
+                return chain.canonical_json(json.loads(text)) == text
+            except (ValueError, TypeError, RecursionError):
+                return False
+        return is_canonical
+    encode = make(None, template.default, json.encoder.encode_basestring, None, template.key_separator,
+                  template.item_separator, True, False, True)
+    join = "".join
+
+    def is_canonical(text):
+        try:
+            value, end = scan(text, 0)  # leading or trailing space is not canonical: both fail here
+            return end == len(text) and join(encode(value, 0)) == text
+        except (StopIteration, ValueError, TypeError, RecursionError):
+            return False
+
+    return is_canonical
+
+
+sources_canonical = _canonical_checker()
+
+
+class EntryWalk:
+    """SQLite reads the chain and its entries in one pass and builds each entry's canonical JSON
+    (`select`, NULL unless every column holds the type protestlog writes); `advance` takes rows
+    while they pass every check, `holds` checks one row (the same checks)."""
+
+    BATCH = 4096
+
+    def __init__(self, db):
+        columns = [r[1] for r in db.execute("PRAGMA table_info(entries)")]
+        hashed = sorted(c for c in columns if c not in ("prev_hash", "hash"))
+        types = " AND ".join(f"""typeof(e."{c}") IN ('{"integer" if c in INTEGER_COLUMNS else "text"}', 'null')"""
+                             for c in columns)
+
+        def part(c, first):
+            # Once the types hold, an integer needs no quoting and a NULL integer makes the part NULL, which
+            # printf writes as nothing; a text is quoted by json_quote, as Python's encoder does.
+            key = f'"{c}":' if first else f',"{c}":'
+            if c in INTEGER_COLUMNS:
+                return f"""'{key}' || e."{c}\""""
+            return f"""CASE WHEN e."{c}" IS NOT NULL THEN '{key}' || json_quote(e."{c}") END"""
+
+        # The first key is written without its comma: a row where it is NULL comes out wrong and goes to
+        # the exact path (protestlog never writes one: it is `action`, NOT NULL).
+        parts = ", ".join(part(c, i == 0) for i, c in enumerate(hashed))
+        content = f"""printf('{{{"%s" * len(hashed)}}}', {parts})"""
+        self.select = (f"e.seq, e.prev_hash, e.hash, e.record_id, e.revision, e.recorded_at, e.sources, "
+                       f"CASE WHEN e.seq IS NOT NULL AND e.recorded_at IS NOT NULL AND {types} THEN {content} END AS content")
+        self.stamps: set[str] = set()  # recording times already found canonical (an import shares one)
+
+    def holds(self, part, prev: str, link_hash: str, revisions: dict, clock, pos: int) -> bool:
+        """True when the entry passes every check; then the revision and clock state move on."""
+        seq, entry_prev, entry_hash, record_id, revision, stamp, sources, content = part
+        if content is None or entry_prev != prev or entry_hash != link_hash:
+            return False
+        if stamp not in self.stamps:
+            if not (STORED_INSTANT.match(stamp) and instant(stamp)):
+                return False
+            self.stamps.add(stamp)
+        if not sources_canonical(sources):
+            return False
+        if hashlib.sha256((prev + "\n" + content).encode("utf-8")).hexdigest() != entry_hash:
+            return False
+        if revision != revisions.get(record_id, 0) + 1:
+            return False
+        if clock.problem(pos, "entry", {"recorded_at": stamp}):  # last: it moves the clock on when it passes
+            return False
+        revisions[record_id] = revision
+        return True
+
+    def advance(self, rows: list, start: int, prev: str, expected_pos: int, revisions: dict, clock, expect):
+        """Take rows (pos, kind, ref, prev_hash, hash, *select) from `start` while each is the next link
+        and an entry that passes every check `holds` makes. Returns (index of the first row not taken,
+        the head after the taken ones, the next position, (pos, seq) where `expect` was met or None)."""
+        sha256, canonical, stamps = hashlib.sha256, sources_canonical, self.stamps
+        get = revisions.get
+        limit, anchor = clock.limit, clock.anchor
+        last_entries, last_others = clock.last["entries"], clock.last["others"]
+        found, i, end = None, start, len(rows)
+        while i < end:
+            (pos, _, ref, link_prev, link_hash, _, entry_prev, entry_hash, record_id, revision, stamp, sources,
+             content) = rows[i]
+            if (content is None or pos != expected_pos or link_prev != prev or entry_prev != prev
+                    or entry_hash != link_hash or stamp > limit):
+                break
+            if pos < anchor:  # before the one-time re-anchoring entries keep their own order (see Clock)
+                if stamp < last_entries:
+                    break
+                new_others = last_others
+            elif stamp < last_entries or stamp < last_others:
+                break
+            else:
+                new_others = stamp
+            if stamp not in stamps:
+                if not (STORED_INSTANT.match(stamp) and instant(stamp)):
+                    break
+                stamps.add(stamp)
+            if (revision != get(record_id, 0) + 1 or not canonical(sources)
+                    or sha256((prev + "\n" + content).encode()).hexdigest() != link_hash):
+                break
+            revisions[record_id] = revision
+            last_entries, last_others = stamp, new_others
+            prev, expected_pos = link_hash, pos + 1
+            if expect is not None and link_hash == expect:
+                found = (pos, ref)
+            i += 1
+        clock.last = {"entries": last_entries, "others": last_others}
+        return i, prev, expected_pos, found
