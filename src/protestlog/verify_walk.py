@@ -63,17 +63,25 @@ class EntryWalk:
     BATCH = 4096
 
     def __init__(self, db):
-        columns = [r[1] for r in db.execute("PRAGMA table_info(entries)")]
-        hashed = sorted(c for c in columns if c not in ("prev_hash", "hash"))
+        info = [(r[1], bool(r[3])) for r in db.execute("PRAGMA table_info(entries)")]
+        hashed = sorted(c for c, _ in info if c not in ("prev_hash", "hash"))
+        required = {c for c, not_null in info if not_null}
+        # Each column must hold the type protestlog writes, or NULL. Not tested here, as their
+        # checks fail on any other type: seq (the rowid: always an integer), prev_hash and hash (compared
+        # with the chain's text in Python) and sources (parsed as text in Python).
         types = " AND ".join(f"""typeof(e."{c}") IN ('{"integer" if c in INTEGER_COLUMNS else "text"}', 'null')"""
-                             for c in columns)
+                             for c, _ in info if c not in ("seq", "prev_hash", "hash", "sources"))
 
         def part(c, first):
             # Once the types hold, an integer needs no quoting and a NULL integer makes the part NULL, which
-            # printf writes as nothing; a text is quoted by json_quote, as Python's encoder does.
+            # printf writes as nothing; a text is quoted by json_quote, as Python's encoder does. A column
+            # declared NOT NULL is not tested for NULL: were it NULL it would come out as "c":null, which
+            # no canonical JSON holds, and the row would go to the exact path.
             key = f'"{c}":' if first else f',"{c}":'
             if c in INTEGER_COLUMNS:
-                return f"""'{key}' || e."{c}\""""
+                return f"""'{key}' || e.\"{c}\""""
+            if c in required:
+                return f"""'{key}' || json_quote(e."{c}")"""
             return f"""CASE WHEN e."{c}" IS NOT NULL THEN '{key}' || json_quote(e."{c}") END"""
 
         # The first key is written without its comma: a row where it is NULL comes out wrong and goes to
@@ -81,7 +89,8 @@ class EntryWalk:
         parts = ", ".join(part(c, i == 0) for i, c in enumerate(hashed))
         content = f"""printf('{{{"%s" * len(hashed)}}}', {parts})"""
         self.select = (f"e.seq, e.prev_hash, e.hash, e.record_id, e.revision, e.recorded_at, e.sources, "
-                       f"CASE WHEN e.seq IS NOT NULL AND e.recorded_at IS NOT NULL AND {types} THEN {content} END AS content")
+                       f"CASE WHEN e.seq IS NOT NULL AND e.recorded_at IS NOT NULL AND {types} THEN {content} END "
+                       f"AS content")
         self.stamps: set[str] = set()  # recording times already found canonical (an import shares one)
 
     def holds(self, part, prev: str, link_hash: str, revisions: dict, clock, pos: int) -> bool:
