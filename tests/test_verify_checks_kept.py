@@ -1,0 +1,61 @@
+"""verify was made faster (issue 16) without dropping a check: an index that disagrees with its table
+is caught by SQLite's full integrity check alone, and an entry added around protestlog is still
+named after a walk that held (the walk no longer looks every entry up in the chain)."""
+
+import sqlite3
+
+import pytest
+
+from conftest import tamper
+
+
+@pytest.fixture
+def ledger(cli, add, db):
+    for day, region, killed in [("2022-12-11", "Apurímac", 2), ("2022-12-15", "Ayacucho", 7),
+                                ("2023-01-09", "Puno", 17)]:
+        add(date=day, region=region, killed=killed, source="report", url="https://example.org/r")
+    return db
+
+
+def schema_sql(db, sql, *params):
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute(sql, params)
+    con.commit()
+    con.close()
+
+
+def test_an_index_that_disagrees_with_its_table_fails_verify(cli, ledger):
+    """The index on dates is rebuilt over the regions and its definition put back: every table row,
+    hash and definition is as written, but `--since`/`--until` would read the index. Only
+    PRAGMA integrity_check (not quick_check) compares an index with its table."""
+    definition = sqlite3.connect(ledger).execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'entries_date'").fetchone()[0]
+    schema_sql(ledger, "UPDATE sqlite_master SET sql = 'CREATE INDEX entries_date ON entries (region)' "
+                       "WHERE name = 'entries_date'")
+    con = sqlite3.connect(ledger)
+    con.execute("REINDEX entries_date")
+    con.commit()
+    con.close()
+    schema_sql(ledger, "UPDATE sqlite_master SET sql = ? WHERE name = 'entries_date'", definition)
+    con = sqlite3.connect(ledger)
+    assert con.execute("PRAGMA quick_check").fetchall() == [("ok",)]  # the cheaper check would pass it
+    con.close()
+    result = cli("verify")
+    assert result.exit_code == 1 and "missing from index entries_date" in result.stderr, result.stderr
+    report = cli("verify", "--json").json()
+    assert report["problems"][0]["message"].startswith("SQLite integrity check failed")
+    assert len(report["problems"]) == 1  # nothing else notices: the chain and the schema hold
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_an_entry_added_around_protestlog_is_named(cli, ledger, count):
+    published = cli("verify", "--json").json()["head_hash"]
+    tamper(ledger, *[f"INSERT INTO entries (record_id, revision, action, recorded_at, recorded_by, date, region, "
+                     f"killed, \"group\", cause, confidence, sources, prev_hash, hash) SELECT record_id + 10 + {i}, 1, "
+                     "action, recorded_at, recorded_by, date, region, killed, \"group\", cause, confidence, "
+                     f"sources, prev_hash, '{i}' || substr(hash, 2) FROM entries WHERE seq = 3" for i in range(count)])
+    result = cli("verify", "--expect", published)
+    assert result.exit_code == 1 and "entry 4 is not in the hash chain" in result.stderr, result.stderr
+    report = cli("verify", "--json").json()
+    assert [p["seq"] for p in report["problems"] if "not in the hash chain" in p["message"]] == [4, 5][:count]
