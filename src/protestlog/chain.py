@@ -21,6 +21,7 @@ values cannot be hashed canonically and are refused).
 
 import hashlib
 import json
+import operator
 import sqlite3
 
 from protestlog.dates import format_instant, utcnow  # noqa: F401  (format_instant: verify's clock)
@@ -74,19 +75,21 @@ def canonical_json(value) -> str:
     return _CANONICAL(value)
 
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
 def entry_hasher(keys: tuple):
     """entry_hash for entries with these keys whose sources are already canonical JSON text (as the
-    appender stores them): the keys are sorted once rather than for every entry, and the sources
-    are not parsed and re-encoded. Gives exactly entry_hash's digest."""
-    order = tuple(sorted(keys))
+    appender stores them): the keys are sorted once rather than for every entry, the sources are
+    not parsed and re-encoded, and the text is written by one precompiled writer (json_text).
+    Gives exactly entry_hash's digest. `hashed.text(values)` is the hashed text of the values in
+    `keys` order (the bulk appender's rows)."""
+    from protestlog.json_text import object_writer
+
+    text = object_writer(tuple(keys), order=tuple(sorted(keys)), omit_none=True)
+    values = operator.itemgetter(*keys)
 
     def hashed(prev_hash: str, entry: dict) -> str:
-        content = {k: entry[k] for k in order if entry[k] is not None}
-        return hashlib.sha256((prev_hash + "\n" + _COMPACT(content)).encode("utf-8")).hexdigest()
+        return hashlib.sha256((prev_hash + "\n" + text(values(entry))).encode("utf-8")).hexdigest()
 
+    hashed.text = text
     return hashed
 
 

@@ -1,12 +1,15 @@
 """Appending incident entries: each one hashed onto the chain and indexed for search, in the
 caller's transaction (`Ledger.writing()`); an import's chunk goes in with one statement."""
 
+import hashlib
+import operator
 import sqlite3
 
 from protestlog import catalog, chain
 from protestlog.bulk import insert_many
 from protestlog.chain import GENESIS, canonical_json
 from protestlog.errors import LedgerError
+from protestlog.json_text import sources_text
 from protestlog.records import LATER_FIELDS, fingerprint
 
 ENTRY_META = ("seq", "record_id", "revision", "action", "recorded_at", "recorded_by", "reason")
@@ -82,17 +85,41 @@ def make_appender(ledger, *, by: str | None, fields: tuple):
         entry["sources"] = record.get("sources") or []
         return entry
 
-    def many(items, *, batch_id: int | None = None) -> list[int]:
-        """Append new records, each given as (record, fingerprint); returns their record ids."""
-        rows, links = [], []
-        for record, print_ in items:
-            entry = build(record, action="create", record_id=None, revision=1, reason=None,
-                          batch_id=batch_id, print_=print_)
-            rows.append([entry[c] for c in columns])
-            links.append((entry["seq"], entry["prev_hash"], entry["hash"]))
+    hashed_keys = ENTRY_META + fields + ("batch_id", "fingerprint")
+    record_values = operator.itemgetter(*fields)
+    sources_at = hashed_keys.index("sources")
+    kept = [i for i, c in enumerate(hashed_keys + ("prev_hash", "hash")) if c in columns]  # the stored columns
+    all_kept = columns == hashed_keys + ("prev_hash", "hash")
+    missing_at = [hashed_keys.index(f) for f in missing]
 
+    def many(items, *, batch_id: int | None = None) -> list[int]:
+        """Append new records, each given as (record, fingerprint); returns their record ids.
+        One loop builds each row in column order, its canonical JSON and its hash (no entry dict)."""
+        rows, links = [], []
+        seq, record_id, prev = state["seq"], state["next_id"], state["hash"]
+        text, sha256 = hashed.text, hashlib.sha256
+        for record, print_ in items:
+            seq += 1
+            try:
+                values = record_values(record)
+            except KeyError:  # a record without some field: it counts as None
+                values = [record.get(f) for f in fields]
+            row = [seq, record_id, 1, "create", stamp, recorder, None, *values, batch_id,
+                   print_ or fingerprint(record)]
+            row[sources_at] = sources_text(row[sources_at] or [])
+            for i in missing_at:
+                if row[i] is not None:
+                    raise LedgerError(f"this ledger's schema has no {hashed_keys[i]} column; open it with this "
+                                      f"protestlog to migrate it first")
+            digest = sha256((prev + "\n" + text(row)).encode("utf-8")).hexdigest()
+            row += (prev, digest)
+            rows.append(row if all_kept else [row[i] for i in kept])
+            links.append((seq, prev, digest))
+            prev = digest
+            record_id += 1
         if not rows:
             return []
+        state["seq"], state["next_id"], state["hash"] = seq, record_id, prev
         try:
             insert_many(ledger.db, f"INSERT INTO entries ({names}) VALUES", f"({marks})", rows)
             chain.link_many(ledger.db, links)
@@ -100,8 +127,7 @@ def make_appender(ledger, *, by: str | None, fields: tuple):
                 index(links[0][0], links[-1][0])
         except sqlite3.IntegrityError as exc:  # the caller rolls the whole transaction back
             raise LedgerError(f"the ledger refused a record of this batch: {exc}") from None
-        record_id = columns.index("record_id")
-        return [row[record_id] for row in rows]
+        return list(range(rows[0][1], record_id))
 
     append.many = many
     return append

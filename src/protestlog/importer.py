@@ -22,7 +22,8 @@ from protestlog.errors import FieldError, LedgerError, each_error
 from protestlog.file_repeats import Repeats
 from protestlog.import_chunk import MAX_ERRORS_SHOWN, Chunk, Replay
 from protestlog.ledger import who
-from protestlog.records import FIELDS, fingerprint, strict_json, validate
+from protestlog.records import FIELDS, fingerprint, strict_json
+from protestlog.row_validator import RowValidator
 
 COLUMNS = set(FIELDS) | {"source", "url", "accessed"}
 # Ledger metadata that an export carries: accepted on import and recreated, never copied.
@@ -156,10 +157,16 @@ def read_delimited(stream, delimiter: str, schema: Schema = INCIDENTS):
     for name in names:
         if name not in schema.columns and name not in schema.ignored:
             raise FieldError("header", name, f"is not a column protestlog knows ({schema.hint})", 1)
+    plain_header = schema.ignored.isdisjoint(names)  # no column to drop or replay
     for line, values in data_rows(reader, len(names), delimiter):
         if isinstance(values, FieldError):
             yield line, values
             continue
+        if plain_header:
+            joined = "\x00".join(values)
+            if joined[:1] != "'" and "\x00'" not in joined:  # no cell the export guard may have touched
+                yield line, dict(zip(names, values))
+                continue
         row = {n: unneutralise(v) for n, v in zip(names, values) if n not in schema.ignored}
         meta = {n: unneutralise(v) for n, v in zip(names, values) if n in REPLAYED and v != ""}
         if meta and schema is INCIDENTS:  # incident history exports replay; other lists keep their own rules
@@ -267,6 +274,7 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
             problems = Problems(result)
             chunk = Chunk(db, append, batch, result, written=written,
                           repeats=Repeats(db, getattr(reader, "id_label", None)), problems=problems)
+            validate = RowValidator(today)
             replay = Replay(append, batch, empty=db.execute("SELECT 1 FROM entries LIMIT 1").fetchone() is None)
             for line, raw in (reader(hashing) if reader else rows(hashing, fmt)):
                 result["rows"] += 1
@@ -279,7 +287,7 @@ def import_file(ledger, path: str, *, fmt: str | None = None, today, by: str | N
                     if isinstance(raw, FieldError):
                         raise raw
                     meta = raw.pop(META, None)
-                    record = validate(raw, today=today)
+                    record = validate(raw)
                     if meta and meta.get("action"):
                         if result["rejected"]:
                             continue  # the file is rejected anyway: only look for more errors

@@ -10,11 +10,14 @@ import datetime as dt
 import hashlib
 import json
 import math
+import operator
 import re
+from json.encoder import encode_basestring as json_string
 
 from protestlog import external_ids, vocab
 from protestlog.dates import parse_day
 from protestlog.errors import FieldError, raise_any
+from protestlog.json_text import object_writer
 from protestlog.regions import canonical_region
 
 MAX_COUNT = 100_000_000  # more than any plausible casualty figure; guards against typos and overflow
@@ -334,22 +337,39 @@ def validate(raw: dict, *, today: dt.date) -> dict:
     return rec
 
 
-# The fingerprint's keys in canonical (sorted) order, so each record's content is built in that
-# order and encoded without sorting; the sources are a sorted list of pairs, with no keys to sort.
+# The fingerprint's keys in canonical (sorted) order, written by one precompiled writer (json_text);
+# the sources are a sorted list of [name, url] pairs, written beforehand.
 _PRINTED = tuple(sorted(f for f in FIELDS if f != "external_id"))
+_PRINTED_VALUES = operator.itemgetter(*_PRINTED)
+_SOURCES_AT = _PRINTED.index("sources")
+_WRITE_PRINT = object_writer(_PRINTED, omit_none=LATER_FIELDS, verbatim=("sources",))
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def fingerprint(record: dict) -> str:
     """What makes two reports the same report: every field but the external id and the day a
     source was read, so re-importing a file on another day still matches."""
-    content = {}
-    for f in _PRINTED:
-        if f == "sources":
-            content[f] = sorted([s.get("name") or "", s.get("url") or ""] for s in record.get("sources") or [])
-        elif f not in LATER_FIELDS or record.get(f) is not None:
-            content[f] = record.get(f)
-    return hashlib.sha256(_COMPACT(content).encode("utf-8")).hexdigest()
+    try:
+        values = list(_PRINTED_VALUES(record))
+    except KeyError:  # a record without some field: it counts as None
+        values = [record.get(f) for f in _PRINTED]
+    values[_SOURCES_AT] = _source_pairs(values[_SOURCES_AT])
+    return hashlib.sha256(_WRITE_PRINT(values).encode("utf-8")).hexdigest()
+
+
+def _source_pairs(sources) -> str:
+    """The sources as the fingerprint has them: sorted [name, url] pairs, as JSON text."""
+    if not sources:
+        return "[]"
+    if len(sources) == 1:  # the common case: no sorting, nothing to collect
+        name, url = sources[0].get("name") or "", sources[0].get("url") or ""
+        if type(name) is str and type(url) is str:
+            return "[[" + json_string(name) + "," + json_string(url) + "]]"
+    pairs = sorted([s.get("name") or "", s.get("url") or ""] for s in sources)
+    try:
+        return "[" + ",".join(["[" + json_string(name) + "," + json_string(url) + "]" for name, url in pairs]) + "]"
+    except TypeError:  # a name or URL that is not text: the encoder writes it
+        return _COMPACT(pairs)
 
 
 VOCABULARIES = {"group": vocab.GROUPS, "cause": vocab.CAUSES, "confidence": vocab.CONFIDENCE,
