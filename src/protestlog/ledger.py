@@ -290,17 +290,19 @@ class Ledger:
         row = self.db.execute("SELECT MAX(seq) FROM entries WHERE recorded_at <= ?", (as_of,)).fetchone()
         return row[0] or 0
 
-    def current_sql(self, cut: int | None) -> tuple[str, list]:
+    def current_sql(self, cut: int | None, *, full_scan: bool = False) -> tuple[str, list]:
         """SQL for the current revision of every record that is not retracted, as of a chain prefix.
 
         An entry is superseded when a later revision of its record exists (within the cut). Later
         revisions are few and indexed, so this is one pass over the entries, not a GROUP BY.
+        `full_scan` reads the table in order (no index), for a query that reads most entries.
         """
+        entries = "entries NOT INDEXED" if full_scan else "entries"
         if cut is None:
-            return ("SELECT * FROM entries WHERE action != 'retract' AND seq NOT IN "
+            return (f"SELECT * FROM {entries} WHERE action != 'retract' AND seq NOT IN "
                     "(SELECT p.seq FROM entries n JOIN entries p ON p.record_id = n.record_id "
                     "AND p.revision = n.revision - 1 WHERE n.revision > 1)"), []
-        return ("SELECT * FROM entries WHERE action != 'retract' AND seq <= ? AND seq NOT IN "
+        return (f"SELECT * FROM {entries} WHERE action != 'retract' AND seq <= ? AND seq NOT IN "
                 "(SELECT p.seq FROM entries n JOIN entries p ON p.record_id = n.record_id "
                 "AND p.revision = n.revision - 1 WHERE n.revision > 1 AND n.seq <= ?)"), [cut, cut]
 

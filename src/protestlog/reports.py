@@ -6,6 +6,7 @@ with the number of records. Date bounds are inclusive at both ends everywhere.
 
 import datetime as dt
 import json
+from itertools import chain
 
 from protestlog import comparison
 from protestlog.ledger import Ledger
@@ -147,12 +148,12 @@ def summary(ledger: Ledger, *, since: dt.date, until: dt.date, by: str = "day", 
     filters.since, filters.until = since, until
     cut = ledger.cut(as_of)
     base, params = ledger.current_sql(cut)
-    scanned = _scan(ledger, base, params, filters)
+    scanned = _scan(ledger, cut, filters)
     # The confidence filter applies here, not in SQL, so the same read also serves the milestone
     # comparison's view of what that filter removed (comparison.units_from).
     groups = [g for g in scanned if comparison.allowed(g["confidence"], filters.min_confidence)]
     # Citations count a source once per record; distinct sources count each outlet or document once.
-    cited = set().union(*(json.loads(g["source_keys"]) for g in groups))
+    cited = set(chain.from_iterable(json.loads(f"[{g['source_keys']}]") for g in groups if g["source_keys"]))
     cited.discard(None)
     # Victim records: deaths moved to their dates of death (count_by='death'), minors from ages.
     from protestlog.victim_reports import summary_adjustments
@@ -258,47 +259,55 @@ def _last_record_day(ledger: Ledger, base: str, params) -> dt.date | None:
         return None
 
 
-def _first(expression: str) -> str:
-    """An expression counted once per record: the scan has a row per cited source (see _scan)."""
-    return f"CASE WHEN s.key IS NULL OR s.key = 0 THEN {expression} END"
-
+# The keys a record's sources count under in `distinct_sources` (a URL, else a name), as JSON values
+# joined by commas: a lone source is read directly, more than one through json_each.
+_SOURCE_KEY = "COALESCE(json_extract({0}, '{1}.url'), json_extract({0}, '{1}.name'))"
+_SOURCE_KEYS = ("CASE json_array_length(sources) WHEN 0 THEN NULL "
+                f"WHEN 1 THEN json_quote({_SOURCE_KEY.format('sources', '$[0]')}) "
+                f"ELSE (SELECT group_concat(json_quote({_SOURCE_KEY.format('value', '$')})) FROM json_each(sources)) END")
 
 _SCAN_SELECT = ", ".join([
     'date, end_date, region, "group" AS grp, circumstance, responsible, confidence',
-    f"SUM({_first(1)}) AS records", f"SUM({_first('killed')}) AS killed",
-    f"SUM({_first('COALESCE(killed_low, killed)')}) AS killed_low",
-    f"SUM({_first('COALESCE(killed_high, killed)')}) AS killed_high", f"SUM({_first('injured')}) AS injured",
-    f"SUM({_first('COALESCE(injured_low, injured)')}) AS injured_low",
-    f"SUM({_first('COALESCE(injured_high, injured)')}) AS injured_high",
-    f"SUM({_first('detained')}) AS detained", f"SUM({_first('minors')}) AS minors",
-    f"COUNT({_first('injured')}) AS injured_n", f"COUNT({_first('detained')}) AS detained_n",
-    f"COUNT({_first('minors')}) AS minors_n",
-    f"SUM({_first('killed_low IS NOT NULL OR killed_high IS NOT NULL')}) AS killed_ranged",
-    f"SUM({_first('injured_low IS NOT NULL OR injured_high IS NOT NULL')}) AS injured_ranged",
-    f"SUM({_first('killed > 0')}) AS fatal", f"SUM({_first('killed * killed')}) AS killed_sq",
-    "MAX(killed) AS killed_max",
-    "COUNT(s.key) AS sources", "SUM(s.key IS NULL) AS unsourced",
-    "json_group_array(DISTINCT COALESCE(json_extract(s.value, '$.url'), json_extract(s.value, '$.name'))) "
-    "AS source_keys",
+    "COUNT(*) AS records", "SUM(killed) AS killed", "SUM(COALESCE(killed_low, killed)) AS killed_low",
+    "SUM(COALESCE(killed_high, killed)) AS killed_high", "SUM(injured) AS injured",
+    "SUM(COALESCE(injured_low, injured)) AS injured_low", "SUM(COALESCE(injured_high, injured)) AS injured_high",
+    "SUM(detained) AS detained", "SUM(minors) AS minors",
+    "COUNT(injured) AS injured_n", "COUNT(detained) AS detained_n", "COUNT(minors) AS minors_n",
+    "SUM(killed_low IS NOT NULL OR killed_high IS NOT NULL) AS killed_ranged",
+    "SUM(injured_low IS NOT NULL OR injured_high IS NOT NULL) AS injured_ranged",
+    "SUM(killed > 0) AS fatal", "SUM(killed * killed) AS killed_sq", "MAX(killed) AS killed_max",
+    "SUM(json_array_length(sources)) AS sources", "SUM(json_array_length(sources) = 0) AS unsourced",
+    f"group_concat({_SOURCE_KEYS}) AS source_keys",
 ])
 
 
-def _scan(ledger: Ledger, base: str, params: list, filters: Filters) -> list[dict]:
+def _scan(ledger: Ledger, cut: int | None, filters: Filters) -> list[dict]:
     """Every figure the summary needs, in one read of the records in scope: grouped by day, span
-    end, region, victim group, circumstance, responsible force and confidence, with each group's
-    distinct sources.
+    end, region, victim group, circumstance, responsible force and confidence, with the keys of
+    the sources each group cites (`source_keys`, JSON values joined by commas, repeats kept).
 
-    Each record is joined to its sources (one row per source, one row with none when it cites
-    none), so counts and sums take only a record's first row. The confidence filter is left to
-    the caller, which needs both sides of it. One read instead of three (groups, distinct
-    sources, milestone units) is what keeps summary near one plain aggregate query.
+    The confidence filter is left to the caller, which needs both sides of it. One read instead of
+    three (groups, distinct sources, milestone units) is what keeps summary near one plain
+    aggregate query; when the dates hold most entries it reads the table in order rather than
+    through the date index, which would fetch each row from a random page.
     """
     unfiltered = Filters(since=filters.since, until=filters.until, region=filters.region, group=filters.group,
                          circumstance=filters.circumstance, unsourced=filters.unsourced, batch=filters.batch)
+    base, params = ledger.current_sql(cut, full_scan=_most_entries(ledger, filters.since, filters.until))
     where, fparams = unfiltered.where()
-    sql = (f"SELECT {_SCAN_SELECT} FROM (SELECT * FROM ({base}){where}) AS r LEFT JOIN json_each(r.sources) AS s "
+    sql = (f"SELECT {_SCAN_SELECT} FROM ({base}){where} "
            f'GROUP BY date, end_date, region, "group", circumstance, responsible, confidence')
     return [dict(row) for row in ledger.db.execute(sql, params + fparams)]
+
+
+def _most_entries(ledger: Ledger, since: dt.date | None, until: dt.date | None) -> bool:
+    """Whether entries dated since..until are more than a fifth of all entries (counted in the date index)."""
+    (total,) = ledger.db.execute("SELECT MAX(seq) FROM entries").fetchone()
+    if not total or since is None or until is None:
+        return True
+    (dated,) = ledger.db.execute("SELECT COUNT(*) FROM entries WHERE date BETWEEN ? AND ?",
+                                 (since.isoformat(), until.isoformat())).fetchone()
+    return dated * 5 > total
 
 
 def _series(daily: dict, since: dt.date, until: dt.date, by: str):
