@@ -9,7 +9,9 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import random_incidents
+from conftest import distinct_sources, random_incidents
+from protestlog.ledger import Ledger
+from protestlog.reports import _most_entries
 
 SINCE = dt.date(2022, 12, 7)
 UNTIL = dt.date(2023, 1, 20)
@@ -174,3 +176,28 @@ def test_table_header_states_the_resolved_span(cli, rows):
 def test_until_before_since_is_refused(cli, rows):
     result = cli("summary", "--since", "2023-01-10", "--until", "2023-01-01")
     assert result.exit_code == 1 and "until='2023-01-01'" in result.stderr
+
+
+@pytest.mark.parametrize("since, until", [("2022-12-01", "2023-03-31"),   # most entries: one pass over the table
+                                          ("2023-01-11", "2023-01-12")])  # two days: read through the date index
+def test_source_counts_whichever_way_the_records_are_read(cli, shipped, add, since, until):
+    """Citations, unsourced records and distinct sources (URL, else name; one outlet cited by several
+    records or twice by one counts once) come out the same when summary reads the whole table and when
+    it reads a few days through the date index; counted here from `list --json`."""
+    bare = add(date="2023-01-11", region="Puno", killed=1, group="civilian")
+    named = add(date="2023-01-11", region="Puno", killed=2, group="civilian", source="Radio Onda Azul")
+    for args in (["--name", "Radio Onda Azul"], ["--name", "IDL", "--url", "https://idl.org.pe/a"],
+                 ["--name", "IDL again", "--url", "https://idl.org.pe/a"]):
+        assert cli("source", "add", named, *args, "--accessed", "2023-01-12").exit_code == 0
+    records = cli("list", "--since", since, "--until", until, "--json").json()
+    assert {bare, named} <= {r["id"] for r in records}
+    with Ledger(shipped) as ledger:  # the two ranges do take the two ways
+        assert _most_entries(ledger, dt.date.fromisoformat(since), dt.date.fromisoformat(until)) == (since < "2023")
+    for level, kept in ((None, records), ("probable", [r for r in records if r["confidence"] in ("confirmed", "probable")])):
+        options = ["--min-confidence", level] if level else []
+        totals = cli("summary", "--since", since, "--until", until, *options, "--json").json()["totals"]
+        assert totals["records"] == len(kept)
+        assert totals["sources"] == sum(len(r["sources"]) for r in kept)
+        assert totals["unsourced_records"] == sum(not r["sources"] for r in kept)
+        assert totals["distinct_sources"] == distinct_sources(kept)
+        assert totals["killed"] == sum(r["killed"] for r in kept)
