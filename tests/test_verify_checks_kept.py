@@ -1,12 +1,17 @@
 """verify was made faster (issue 16) without dropping a check: an index that disagrees with its table
-is caught by SQLite's full integrity check alone, and an entry added around protestlog is still
-named after a walk that held (the walk no longer looks every entry up in the chain)."""
+is caught by SQLite's full integrity check alone, an entry added around protestlog is still named
+after a walk that held (the walk no longer looks every entry up in the chain), and the quick check
+of stored sources accepts only canonical text."""
 
+import json
 import sqlite3
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import tamper
+from protestlog.chain import canonical_json
+from protestlog.verify_walk import _CANONICAL_SOURCES, sources_canonical
 
 
 @pytest.fixture
@@ -59,3 +64,32 @@ def test_an_entry_added_around_protestlog_is_named(cli, ledger, count):
     assert result.exit_code == 1 and "entry 4 is not in the hash chain" in result.stderr, result.stderr
     report = cli("verify", "--json").json()
     assert [p["seq"] for p in report["problems"] if "not in the hash chain" in p["message"]] == [4, 5][:count]
+
+
+SOURCE = st.dictionaries(st.sampled_from(["accessed", "name", "url", "note"]), st.text(max_size=6), max_size=4)
+
+
+def renderings(sources: list[dict]) -> list[str]:
+    """The canonical text and texts that differ from it only in form: spacing, key order, a repeated key."""
+    texts = [canonical_json(sources), json.dumps(sources, ensure_ascii=False), json.dumps(sources),
+             json.dumps([dict(reversed(list(s.items()))) for s in sources], ensure_ascii=False, separators=(",", ":"))]
+    if sources and sources[0]:
+        key, value = next(iter(sources[0].items()))
+        pair = canonical_json({key: value})[1:-1]
+        texts.append(texts[0].replace(pair, f"{pair},{pair}", 1))
+    return texts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SOURCE, max_size=3))
+def test_the_quick_sources_check_accepts_only_canonical_text(sources):
+    """verify settles the common shape of sources with a regular expression; it must never accept
+    text that reading and re-encoding would change (the exact check stays the judge)."""
+    for text in renderings(sources):
+        exact = canonical_json(json.loads(text)) == text
+        assert sources_canonical(text) == exact, text
+        if _CANONICAL_SOURCES(text):
+            assert exact, text
+    plain = all(set(s) <= {"accessed", "name", "url"} and not any(c in v for v in s.values() for c in '"\\')
+                and all(ord(c) >= 0x20 for v in s.values() for c in v) for s in sources)
+    assert bool(_CANONICAL_SOURCES(canonical_json(sources))) == plain  # the quick path is the one taken
