@@ -59,7 +59,7 @@ def test_an_entry_added_around_protestlog_is_named(cli, ledger, count):
     tamper(ledger, *[f"INSERT INTO entries (record_id, revision, action, recorded_at, recorded_by, date, region, "
                      f"killed, \"group\", cause, confidence, sources, prev_hash, hash) SELECT record_id + 10 + {i}, 1, "
                      "action, recorded_at, recorded_by, date, region, killed, \"group\", cause, confidence, "
-                     f"sources, prev_hash, '{i}' || substr(hash, 2) FROM entries WHERE seq = 3" for i in range(count)])
+                     f"sources, prev_hash, substr('x{i}' || hash, 1, 64) FROM entries WHERE seq = 3" for i in range(count)])
     result = cli("verify", "--expect", published)
     assert result.exit_code == 1 and "entry 4 is not in the hash chain" in result.stderr, result.stderr
     report = cli("verify", "--json").json()
