@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from protestlog.cli import app
@@ -20,6 +22,19 @@ REPO = Path(__file__).resolve().parent.parent
 DATA_CSV = REPO / "data" / "peru_2022_2023.csv"
 CORRECTIONS_CSV = REPO / "data" / "peru_corrections.csv"
 VICTIMS_CSV = REPO / "data" / "peru_victims.csv"
+
+
+def _command_built_once(typer_app, _built={}):
+    """Typer's CliRunner rebuilds the whole Click command tree (every option of every command, ~15 ms)
+    on each invoke: most of an in-process `add`. The executable builds it once per process; so do the
+    tests, once per test process (Click commands keep no state between invocations)."""
+    if typer_app not in _built:
+        _built[typer_app] = typer.main.get_command(typer_app)
+    return _built[typer_app]
+
+
+if hasattr(typer.testing, "_get_command"):  # every CliRunner in the tests, also those built in test modules
+    typer.testing._get_command = _command_built_once
 
 
 class Result:
