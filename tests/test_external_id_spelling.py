@@ -44,7 +44,8 @@ def test_nfc_and_nfd_spellings_are_one_id(cli, db):
 
 
 HIDDEN = [("X-1\u200b", "U+200B"), ("X\u200d-1", "U+200D"), ("\ufeffX-1", "U+FEFF"), ("X\u00ad-1", "U+00AD"),
-          ("X-1\u200e", "U+200E"), ("X\u00a01", "U+00A0"), ("X\u30001", "U+3000"), ("X\u202e1-", "U+202E")]
+          ("X-1\u200e", "U+200E"), ("X\u00a01", "U+00A0"), ("X\u30001", "U+3000"), ("X\u202e1-", "U+202E"),
+          ("X-1\ufe0f", "U+FE0F"), ("X-\u31641", "U+3164")]
 
 
 @pytest.mark.parametrize("value, code", HIDDEN)

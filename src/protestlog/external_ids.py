@@ -4,11 +4,21 @@ An external id names a record across files and ledgers, so two ids a person cann
 not be two ids. At every edge where an id comes in (add, amend, every import format, victims,
 corrections files) it is put in Unicode NFC (a macOS file or some spreadsheets give "é" as "e" plus
 a combining accent, NFD), and an id holding an invisible or look-alike character is refused: a
-format character (Cf: zero-width space, joiners, direction marks, soft hyphen, BOM), a control
-character (parse_text refuses those), or a space other than the plain one (a no-break space). Ids
-already stored are never rewritten: a lookup finds a stored id by its own spelling, its NFC or its
-NFD form (index look-ups all), and compares NFC forms. (records.parse_external_id applies this.)
+format character (Cf: zero-width space, joiners, direction marks, soft hyphen, BOM) or another
+character Unicode draws as nothing (a variation selector), a control character (parse_text refuses
+those), or a space other than the plain one (a no-break space). Look-alike letters of other scripts
+(Cyrillic а for Latin a) and letter case are not folded: those are distinct ids. Ids already stored
+are never rewritten: a lookup finds a stored id by its own spelling, its NFC or its NFD form (index
+look-ups all), and compares NFC forms. (records.parse_external_id applies this.)
 """
+
+import re
+
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): drawn as nothing. Most are
+# format characters (Cf); these are not, and hide as well: variation selectors, the combining grapheme
+# joiner, Hangul fillers, Mongolian free variation selectors, tag-like and reserved ranges.
+_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\ufff0-\ufff8"
+                        "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 
 
 def refused_character(text: str) -> str | None:
@@ -20,9 +30,9 @@ def refused_character(text: str) -> str | None:
 
     for c in text:
         category = unicodedata.category(c)
-        if category in ("Cf", "Cc") or (category == "Zs" and c != " "):
-            kind = {"Cf": "a format character", "Cc": "a control character"}.get(category, "a space other than "
-                                                                                  "the plain one")
+        if category in ("Cf", "Cc") or (category == "Zs" and c != " ") or _INVISIBLE.match(c):
+            kind = {"Cf": "a format character", "Cc": "a control character",
+                    "Zs": "a space other than the plain one"}.get(category, "an invisible character")
             name = unicodedata.name(c, "")
             return f"{kind} (U+{ord(c):04X}{' ' + name if name else ''})"
     return None
