@@ -37,19 +37,29 @@ def _victims(db):
 # Forward migrations: MIGRATIONS[n] takes a ledger from user_version n to n + 1 (SQL text, or a
 # function of the connection for steps built with sqlite-utils).
 def _victim_search(db):
-    """Version 6: victims' names in the full-text index (catalog.py); and the victims view, which
-    schema 5 as first released did not create (victim_schema.VICTIMS_VIEW)."""
+    """Version 6: victims' names in the full-text index (catalog.py)."""
     from protestlog.catalog import index_victims
 
-    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'victims'").fetchone() is None:
-        db.execute(VICTIMS_VIEW)
+    _victims_view_if_missing(db)
     index_victims(db)
 
 
+def _index_by_appender(db):
+    """Version 8: the appender fills the entries' search index itself, set-based per import chunk (catalog.py)."""
+    _victims_view_if_missing(db)
+    catalog.index_by_appender(db)
+
+
+def _victims_view_if_missing(db):
+    """Schema 5 as first released (b022e63 to 28d4e7c) made no victims view, and the releases of
+    schemas 6 and 7 did not add it: the next step up creates it (victim_schema.VICTIMS_VIEW)."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'victims'").fetchone() is None:
+        db.execute(VICTIMS_VIEW)
+
+
 # Version 7: the one chain and the settings table (chain.py); existing rows are chained once.
-# Version 8: the appender fills the entries' search index itself, set-based per import chunk (catalog.py).
 MIGRATIONS = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3, 3: _catalog, 4: _victims, 5: _victim_search,
-              6: chain.SCHEMA_V7, 7: catalog.index_by_appender}
+              6: chain.SCHEMA_V7, 7: _index_by_appender}
 
 
 def upgrade(db: sqlite3.Connection, version: int, target: int = LATEST) -> None:
