@@ -49,6 +49,15 @@ HIDDEN = [("X-1\u200b", "U+200B"), ("X\u200d-1", "U+200D"), ("\ufeffX-1", "U+FEF
 
 
 @pytest.mark.parametrize("value, code", HIDDEN)
+def test_the_gate_refuses_hidden_characters_in_a_new_id(value, code):
+    from protestlog.errors import FieldError
+    from protestlog.records import parse_external_id
+
+    with pytest.raises(FieldError, match=code.replace("+", r"\+")):
+        parse_external_id(value)
+
+
+@pytest.mark.parametrize("value, code", [HIDDEN[0], HIDDEN[5]])
 def test_add_amend_and_victims_refuse_hidden_characters_in_a_new_id(cli, db, value, code):
     assert cli(*ADD, "--external-id", "X-1").exit_code == 0
     before = snapshot(db)

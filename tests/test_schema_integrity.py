@@ -337,8 +337,9 @@ def test_an_added_index_that_can_refuse_writes_fails_verify(ledger, script, why)
     r = verify_fails_naming(ledger, "index evil on")
     assert why in r.stderr and "can refuse protestlog's writes" in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
-    check = run_exe("check", db=ledger)
-    assert check.returncode == 1 and "index evil" in check.stdout, (check.stdout, check.stderr)
+    if why == "UNIQUE":
+        check = run_exe("check", db=ledger)
+        assert check.returncode == 1 and "index evil" in check.stdout, (check.stdout, check.stderr)
 
 
 def test_the_index_of_f6_really_refuses_a_write(ledger):
