@@ -20,6 +20,18 @@ README = (REPO / "README.md").read_text("utf-8")
 EXAMPLES = readme_examples.examples(README)
 
 
+@pytest.fixture(scope="module")
+def built_demo(tmp_path_factory):
+    """The demo folder, built once per test process (six runs of the executable, the most of an example's
+    time); each test gets its own copy, so what one example writes no other sees."""
+    return readme_examples.demo_folder(tmp_path_factory.mktemp("readme") / "demo")
+
+
+@pytest.fixture
+def folder(built_demo, tmp_path):
+    return shutil.copytree(built_demo, tmp_path / "demo")
+
+
 def test_the_readme_has_examples_and_outputs():
     commands = [c for e in EXAMPLES for c in e.commands()]
     assert len(commands) >= 20, len(commands)
@@ -28,22 +40,19 @@ def test_the_readme_has_examples_and_outputs():
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="the README's examples use jq")
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: f"README line {e.line}")
-def test_readme_example_runs_as_documented(example, tmp_path):
-    folder = readme_examples.demo_folder(tmp_path / "demo")
+def test_readme_example_runs_as_documented(example, folder):
     result = example.run(folder)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
 
 
-def test_readme_outputs_match_what_the_commands_print(tmp_path):
-    folder = readme_examples.demo_folder(tmp_path / "demo")
+def test_readme_outputs_match_what_the_commands_print(folder):
     stale = readme_examples.drift(README, folder)
     assert not stale, f"README output blocks out of date (run 'make docs'): {stale}"
 
 
-def test_an_example_that_fails_is_caught(tmp_path):
+def test_an_example_that_fails_is_caught(folder):
     """The harness itself: a wrong exit code or a wrong documented output fails the block."""
-    folder = readme_examples.demo_folder(tmp_path / "demo")
     for text in ("```sh\nprotestlog retract 99 --reason x\n```\n",
                  "```sh\nprotestlog verify   # (exit 1)\n```\n",
                  "```sh\nprotestlog summary --json | jq .totals.killed   # => 41\n```\n"):
@@ -52,8 +61,7 @@ def test_an_example_that_fails_is_caught(tmp_path):
         assert result.returncode == 99 and "README line" in result.stderr, (text, result.stderr)
 
 
-def test_drift_is_found_and_hashes_are_not_drift(tmp_path):
-    folder = readme_examples.demo_folder(tmp_path / "demo")
+def test_drift_is_found_and_hashes_are_not_drift(folder):
     probe = "<!-- output: protestlog verify -->\n```text\n?\n```\n<!-- /output -->\n"
     entries = readme_examples.regenerate(probe, folder).split("OK ", 1)[1].split()[0]  # what the shipped data holds
     text = f"<!-- output: protestlog verify -->\n```text\nOK {entries} entries, head " + "ab" * 32 + "\n```\n<!-- /output -->\n"
