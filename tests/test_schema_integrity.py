@@ -1,6 +1,8 @@
 """What the hash chain does not cover: the views, triggers, tables and search index other tools and
 `search` read. Each is tampered with in a real file via sqlite3 and the real CLI must notice: `verify`
-names the object, `publish` refuses, `search` says one line, reading commands warn."""
+names the object, `publish` refuses, `search` says one line, reading commands warn. The commands run
+in-process (run_cli: the same app, environment and result as the executable), as what is tested is
+what they find in the file; the template ledger is written by the installed executable."""
 
 import json
 import shutil
@@ -8,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from conftest import run_exe
+from conftest import run_cli, run_exe
 
 RECORDS = [("2022-12-11", "Apurímac", "Andahuaylas", 2, "Shot near the airport"),
            ("2022-12-15", "Ayacucho", "Huamanga", 7, "Clash at the airport"),
@@ -59,7 +61,7 @@ def behind_the_guard(db, trigger: str, script: str):
 
 
 def verify_fails_naming(db, words: str):
-    r = run_exe("verify", db=db)
+    r = run_cli("verify", db=db)
     assert r.returncode == 1, (r.stdout, r.stderr)
     assert words in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
@@ -67,7 +69,7 @@ def verify_fails_naming(db, words: str):
 
 
 def test_a_fresh_ledger_passes(ledger):
-    r = run_exe("verify", "--json", db=ledger)
+    r = run_cli("verify", "--json", db=ledger)
     assert r.returncode == 0 and json.loads(r.stdout)["ok"], r.stderr
     assert json.loads(r.stdout)["warnings"] == [] and r.stderr == ""
 
@@ -103,7 +105,7 @@ def test_verify_names_a_changed_or_dropped_schema_object(ledger, script, words):
     sql(ledger, script)
     r = verify_fails_naming(ledger, words)
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # one line per problem; a dropped FTS table is one
-    report = json.loads(run_exe("verify", "--json", db=ledger).stdout)
+    report = json.loads(run_cli("verify", "--json", db=ledger).stdout)
     assert report["ok"] is False and any(words in p["message"] for p in report["problems"])
 
 
@@ -124,9 +126,9 @@ def test_quoting_that_another_sqlite_utils_release_writes_is_the_same_definition
         else:
             sql(ledger, f'DROP TRIGGER "{name}"; {old_style}')
         assert stored_sql(ledger, name) == old_style
-    r = run_exe("verify", db=ledger)
+    r = run_cli("verify", db=ledger)
     assert r.returncode == 0, r.stderr
-    assert run_exe("search", "juliaca", db=ledger).returncode == 0
+    assert run_cli("search", "juliaca", db=ledger).returncode == 0
 
 
 def test_a_literal_in_a_definition_is_compared_exactly(ledger):
@@ -143,10 +145,10 @@ def test_a_damaged_full_text_index_fails_verify(ledger):
 
 def test_an_edited_search_row_fails_verify(ledger):
     """F9: with the guard put back, only the text differs, and `search massacre` found record 1."""
-    assert "Andahuaylas" in run_exe("search", "andahuaylas", db=ledger).stdout
+    assert "Andahuaylas" in run_cli("search", "andahuaylas", db=ledger).stdout
     behind_the_guard(ledger, "search_text_append_only_update",
                      "UPDATE search_text SET place = 'Massacre Lima', note = 'police confessed' WHERE id = 1")
-    assert '"id": 1' in run_exe("search", "massacre", "--json", db=ledger).stdout  # the false hit exists
+    assert '"id": 1' in run_cli("search", "massacre", "--json", db=ledger).stdout  # the false hit exists
     verify_fails_naming(ledger, "entry 1 does not match its row in the search index")
 
 
@@ -165,8 +167,8 @@ def test_an_index_left_behind_by_a_dropped_trigger_fails_verify(ledger):
     of search; the trigger put back afterwards does not bring it back."""
     definition = stored_sql(ledger, "search_text_ai")
     sql(ledger, "DROP TRIGGER search_text_ai")
-    assert run_exe("amend", "1", "--place", "Zzyzx plaza", "--reason", "t", db=ledger).returncode == 0
-    assert "Zzyzx" not in run_exe("search", "zzyzx", db=ledger).stdout
+    assert run_cli("amend", "1", "--place", "Zzyzx plaza", "--reason", "t", db=ledger).returncode == 0
+    assert "Zzyzx" not in run_cli("search", "zzyzx", db=ledger).stdout
     sql(ledger, definition)
     verify_fails_naming(ledger, "the search index (search_text_fts) fails FTS5's integrity check")
 
@@ -176,7 +178,7 @@ def test_an_index_left_behind_by_a_dropped_trigger_fails_verify(ledger):
 def test_publish_refuses_a_ledger_whose_schema_or_index_was_tampered_with(ledger, tmp_path, script):
     sql(ledger, script)
     out = tmp_path / "site"
-    r = run_exe("publish", "--datasette", out, db=ledger)
+    r = run_cli("publish", "--datasette", out, db=ledger)
     assert r.returncode == 1 and "does not pass 'protestlog verify'" in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert not (out / "ledger.db").exists() and not (out / "metadata.json").exists()
@@ -186,7 +188,7 @@ def test_publish_refuses_a_ledger_whose_schema_or_index_was_tampered_with(ledger
                                     "DROP TABLE search_text_fts_idx", "DROP TABLE search_text"])
 def test_search_on_a_broken_index_is_one_line_pointing_to_verify(ledger, script):
     sql(ledger, script)
-    r = run_exe("search", "juliaca", db=ledger)
+    r = run_cli("search", "juliaca", db=ledger)
     assert r.returncode == 1 and r.stdout == ""
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "search index" in lines[0] and "run protestlog verify" in lines[0], r.stderr
@@ -194,9 +196,9 @@ def test_search_on_a_broken_index_is_one_line_pointing_to_verify(ledger, script)
 
 def test_search_warns_when_a_trigger_was_dropped(ledger, template):
     """F16: without the trigger that keeps FTS5 in step, later index rows are never searchable."""
-    clean = run_exe("search", "juliaca", "--json", db=template)
+    clean = run_cli("search", "juliaca", "--json", db=template)
     sql(ledger, "DROP TRIGGER search_text_ai")
-    r = run_exe("search", "juliaca", "--json", db=ledger)
+    r = run_cli("search", "juliaca", "--json", db=ledger)
     assert r.returncode == 0 and json.loads(r.stdout) == json.loads(clean.stdout)
     assert r.stderr.strip() == ("protestlog: warning: the ledger fails verification: trigger search_text_ai, "
                                 "which protestlog creates, is missing (dropped?); run protestlog verify")
@@ -208,7 +210,7 @@ READERS = [("summary", "--json"), ("list", "--json"), ("show", "3", "--json"), (
 
 @pytest.mark.parametrize("args", READERS)
 def test_reading_a_clean_ledger_gives_no_warning(ledger, args):
-    r = run_exe(*args, db=ledger)
+    r = run_cli(*args, db=ledger)
     assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
 
 
@@ -223,13 +225,13 @@ def test_reading_a_clean_ledger_gives_no_warning(ledger, args):
 def test_reading_a_ledger_whose_newest_rows_were_changed_warns_on_stderr_only(ledger, tmp_path, script, words, args):
     """F10: summary printed forged totals with exit 0 and no hint. Now one warning line; stdout is what the
     file holds, the same as without the check (the JSON contract does not change)."""
-    before = run_exe(*args, db=ledger)
+    before = run_cli(*args, db=ledger)
     table = script.split()[1] if script.startswith("UPDATE") else None
     if table:
         behind_the_guard(ledger, f"{table}_append_only_update", script)
     else:
         sql(ledger, script)
-    r = run_exe(*args, db=ledger)
+    r = run_cli(*args, db=ledger)
     assert r.returncode == 0
     assert r.stderr.strip() == (f"protestlog: warning: the ledger fails verification: {words} (changed after it was "
                                 f"written); run protestlog verify" if "hash chain" not in words else
@@ -243,7 +245,7 @@ def test_reading_a_ledger_whose_newest_rows_were_changed_warns_on_stderr_only(le
 def test_an_empty_ledger_is_published_in_verifys_words(tmp_path):
     """F17: an empty chain was published as 'head None' with 'verify --expect None'."""
     db = tmp_path / "empty.db"
-    assert run_exe("milestone", "add", "2023-01-10", "Curfew", db=db).returncode == 0
+    assert run_cli("milestone", "add", "2023-01-10", "Curfew", db=db).returncode == 0
     con = sqlite3.connect(db)
     guards = [r[0] for r in con.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
                                         "'%append_only%' AND tbl_name IN ('chain', 'milestones', 'settings', "
@@ -254,10 +256,10 @@ def test_an_empty_ledger_is_published_in_verifys_words(tmp_path):
                      "imports_append_only_delete"))
         + "DELETE FROM chain; DELETE FROM milestones; DELETE FROM settings; DELETE FROM imports;"
         + "".join(g + ";" for g in guards if "_delete" in g.split()[2]))
-    verified = run_exe("verify", db=db)
+    verified = run_cli("verify", db=db)
     assert verified.returncode == 0 and "head (none: empty ledger)" in verified.stdout, verified.stderr
     out = tmp_path / "site"
-    r = run_exe("publish", "--datasette", out, db=db)
+    r = run_cli("publish", "--datasette", out, db=db)
     assert r.returncode == 0, r.stderr
     assert "head (none: empty ledger)" in r.stderr and "None" not in r.stderr
     meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
@@ -274,7 +276,7 @@ def test_an_empty_ledger_is_published_in_verifys_words(tmp_path):
 ])
 def test_publish_refuses_links_it_would_drop_or_datasette_would_run(ledger, tmp_path, args, option):
     out = tmp_path / "site"
-    r = run_exe("publish", "--datasette", out, *args, db=ledger)
+    r = run_cli("publish", "--datasette", out, *args, db=ledger)
     assert r.returncode == 1 and r.stderr.startswith(f"protestlog: error: {option}="), r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (out / "metadata.json").exists()
 
@@ -282,7 +284,7 @@ def test_publish_refuses_links_it_would_drop_or_datasette_would_run(ledger, tmp_
 def test_publish_keeps_a_licence_link_given_with_its_name(ledger, tmp_path):
     out = tmp_path / "site"
     url = "https://creativecommons.org/publicdomain/zero/1.0/"
-    assert run_exe("publish", "--datasette", out, "--license", "CC0", "--license-url", url, db=ledger).returncode == 0
+    assert run_cli("publish", "--datasette", out, "--license", "CC0", "--license-url", url, db=ledger).returncode == 0
     meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
     assert (meta["license"], meta["license_url"]) == ("CC0", url)
 
@@ -307,7 +309,7 @@ def test_a_view_pointed_at_a_lookalike_table_fails_verify(ledger, space):
     original = stored_sql(ledger, "records")
     assert " FROM entries" in original
     rewrite_schema(ledger, "records", original.replace(" FROM entries", f" FROM {fake}", 1))
-    forged = run_exe("query", "select sum(killed) from records", "-f", "csv", db=ledger)
+    forged = run_cli("query", "select sum(killed) from records", "-f", "csv", db=ledger)
     assert forged.stdout.splitlines()[1] == str(10 * (2 + 8 + 17))  # the forgery is live...
     verify_fails_naming(ledger, "view records differs")  # ...and verify names it
 
@@ -323,7 +325,7 @@ def test_a_trigger_named_like_sqlites_own_fails_verify(ledger):
 
 def test_sqlites_own_statistics_pass(ledger):
     sql(ledger, "ANALYZE")
-    assert run_exe("verify", db=ledger).returncode == 0
+    assert run_cli("verify", db=ledger).returncode == 0
 
 
 @pytest.mark.parametrize("script, why", [
@@ -338,7 +340,7 @@ def test_an_added_index_that_can_refuse_writes_fails_verify(ledger, script, why)
     assert why in r.stderr and "can refuse protestlog's writes" in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     if why == "UNIQUE":
-        check = run_exe("check", db=ledger)
+        check = run_cli("check", db=ledger)
         assert check.returncode == 1 and "index evil" in check.stdout, (check.stdout, check.stderr)
 
 
@@ -346,8 +348,8 @@ def test_the_index_of_f6_really_refuses_a_write(ledger):
     """Why it is a problem and not a warning: protestlog's second add after it is refused."""
     sql(ledger, "CREATE UNIQUE INDEX evil ON entries (recorded_by) WHERE seq > 4")
     args = ("add", "--date", "2023-01-10", "--region", "Puno", "--killed", "1")
-    assert run_exe(*args, db=ledger).returncode == 0
-    refused = run_exe(*args, db=ledger)
+    assert run_cli(*args, db=ledger).returncode == 0
+    refused = run_cli(*args, db=ledger)
     assert refused.returncode == 1 and "UNIQUE constraint failed" in refused.stderr
 
 
@@ -357,13 +359,13 @@ def test_added_views_and_plain_indexes_are_warnings(ledger):
     sql(ledger, "CREATE INDEX by_place ON entries (place); CREATE INDEX by_file ON imports (file COLLATE NOCASE); "
                 "CREATE VIEW puno AS SELECT * FROM records WHERE region = 'Puno'; "
                 "CREATE TABLE notes_of_mine (x); CREATE UNIQUE INDEX mine ON notes_of_mine (x)")
-    r = run_exe("verify", db=ledger)
+    r = run_cli("verify", db=ledger)
     assert r.returncode == 0 and r.stdout.startswith("OK "), r.stderr
     warnings = [line for line in r.stderr.splitlines() if line.startswith("protestlog: warning: ")]
     assert len(warnings) == 3, r.stderr
     for name in ("index by_place on entries", "index by_file on imports", "view puno"):
         assert any(name in w and "not one protestlog creates" in w for w in warnings), (name, warnings)
-    report = json.loads(run_exe("verify", "--json", db=ledger).stdout)
+    report = json.loads(run_cli("verify", "--json", db=ledger).stdout)
     assert report["ok"] and len(report["warnings"]) == 3 and not report["problems"]
-    check = run_exe("check", "--json", db=ledger)
+    check = run_cli("check", "--json", db=ledger)
     assert check.returncode == 0 and len(json.loads(check.stdout)["warnings"]) == 3
