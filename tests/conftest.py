@@ -37,6 +37,22 @@ if hasattr(typer.testing, "_get_command"):  # every CliRunner in the tests, also
     typer.testing._get_command = _command_built_once
 
 
+# The longest tests run first. `make test` runs xdist with --dist worksteal: each worker gets a share
+# of the tests in this order, and an idle worker takes queued tests from a busy one, but never one
+# already running. The SIGKILL test is about a minute of one core: run last, it would leave the other
+# core idle that long. The others here start several processes each and fill both cores whenever they run.
+SLOWEST_FIRST = (
+    "test_reliability.py::test_sigkill_during_a_large_import_leaves_all_or_nothing",
+    "test_reliability.py::test_eight_processes_adding_a_hundred_records_each",
+    "test_search.py::test_concurrent_writers_each_get_their_index_row",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(f"{item.path.name}::{getattr(item, 'originalname', item.name)}", len(rank)))
+
+
 class Result:
     def __init__(self, raw):
         self.raw = raw
