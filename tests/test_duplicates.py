@@ -9,7 +9,7 @@ import unicodedata
 
 import pytest
 
-from conftest import run_exe
+from conftest import run_cli
 
 HEADER = "external_id,date,region,province,place,killed,killed_low,killed_high,group,source,url\n"
 PLACES = ["Juliaca", "juliaca", "JULIACA centro", "Juli", "Ilave", "Ílave", "Puno", "Huamanga", "", ""]
@@ -69,19 +69,19 @@ def random_file(path, *, seed: int, rows: int, days: int = 4):
 
 
 def current(db) -> list[dict]:
-    return json.loads(run_exe("list", "--json", db=db).stdout)
+    return json.loads(run_cli("list", "--json", db=db).stdout)
 
 
 @pytest.mark.parametrize("threshold", [0.3, 0.55, 0.7, 0.71, 0.75, 0.9])
 def test_duplicates_are_exactly_the_pairs_a_brute_force_finds(tmp_path, threshold):
     db = tmp_path / "l.db"
-    assert run_exe("import", random_file(tmp_path / "a.csv", seed=4, rows=90), db=db).returncode == 0
+    assert run_cli("import", random_file(tmp_path / "a.csv", seed=4, rows=90), db=db).returncode == 0
     # Superseded and retracted entries are not compared: only current records are.
-    assert run_exe("amend", "3", "--killed", "9", "--reason", "recount", db=db).returncode == 0
-    assert run_exe("retract", "5", "--reason", "duplicate", db=db).returncode == 0
+    assert run_cli("amend", "3", "--killed", "9", "--reason", "recount", db=db).returncode == 0
+    assert run_cli("retract", "5", "--reason", "duplicate", db=db).returncode == 0
     records = current(db)
     assert {r["id"] for r in records} == set(range(1, 91)) - {5}
-    out = run_exe("duplicates", "--min-score", str(threshold), "--json", db=db)
+    out = run_cli("duplicates", "--min-score", str(threshold), "--json", db=db)
     assert out.returncode == 0 and out.stderr == "", out.stderr
     pairs = json.loads(out.stdout)
     assert {(p["a"], p["b"], p["score"]) for p in pairs} == all_pairs(records, threshold)
@@ -91,11 +91,11 @@ def test_duplicates_are_exactly_the_pairs_a_brute_force_finds(tmp_path, threshol
 def test_pairs_with_an_import_are_found_against_the_whole_ledger(tmp_path):
     """After an import, the warning compares the new rows with every old record nearby, and new with new."""
     db = tmp_path / "l.db"
-    assert run_exe("import", random_file(tmp_path / "a.csv", seed=5, rows=60), db=db).returncode == 0
+    assert run_cli("import", random_file(tmp_path / "a.csv", seed=5, rows=60), db=db).returncode == 0
     old_ids = {r["id"] for r in current(db)}
     lines = random_file(tmp_path / "b.csv", seed=6, rows=20).read_text().replace("\ne", "\nn").splitlines(True)
     (tmp_path / "b.csv").write_text("".join(lines), encoding="utf-8")
-    result = json.loads(run_exe("import", tmp_path / "b.csv", "--json", db=db).stdout)
+    result = json.loads(run_cli("import", tmp_path / "b.csv", "--json", db=db).stdout)
     records = current(db)
     expected = {(a, b) for a, b, _ in all_pairs(records, 0.75) if a not in old_ids or b not in old_ids}
     found = {tuple(sorted((p["a"], p["b"]))) for p in result["likely_duplicates"]}
@@ -118,9 +118,9 @@ def crowded_day(path, *, extra: int):
 
 def test_a_crowded_region_day_is_compared_by_place_and_said_so(tmp_path):
     db = tmp_path / "l.db"
-    assert run_exe("import", crowded_day(tmp_path / "a.csv", extra=4), db=db).returncode == 0
+    assert run_cli("import", crowded_day(tmp_path / "a.csv", extra=4), db=db).returncode == 0
     ids = {r["external_id"]: r["id"] for r in current(db)}
-    out = run_exe("duplicates", "--json", db=db)
+    out = run_cli("duplicates", "--json", db=db)
     assert out.returncode == 0
     pairs = {(p["a"], p["b"]): p["score"] for p in json.loads(out.stdout)}
     # 2022-12-15 holds 107 records: there only same-place pairs are compared, so "Place number 1" and
@@ -130,7 +130,7 @@ def test_a_crowded_region_day_is_compared_by_place_and_said_so(tmp_path):
     assert out.stderr.count("\n") == 1
     assert "1 region-day holds more than 100 records" in out.stderr
     assert "Puno 2022-12-15, 107" in out.stderr and "same place" in out.stderr
-    check = run_exe("check", "--json", db=db)
+    check = run_cli("check", "--json", db=db)
     report = json.loads(check.stdout)
     assert report["duplicates_capped"] == [{"region": "Puno", "date": "2022-12-15", "records": 107}]
     assert "same place" in check.stderr
@@ -139,9 +139,9 @@ def test_a_crowded_region_day_is_compared_by_place_and_said_so(tmp_path):
 
 def test_a_region_day_at_the_cap_is_compared_in_full(tmp_path):
     db = tmp_path / "l.db"
-    assert run_exe("import", crowded_day(tmp_path / "a.csv", extra=-3), db=db).returncode == 0  # 98 + 2 = 100
+    assert run_cli("import", crowded_day(tmp_path / "a.csv", extra=-3), db=db).returncode == 0  # 98 + 2 = 100
     ids = {r["external_id"]: r["id"] for r in current(db)}
-    out = run_exe("duplicates", "--json", db=db)
+    out = run_cli("duplicates", "--json", db=db)
     pairs = {(p["a"], p["b"]) for p in json.loads(out.stdout)}
     assert (ids["c1"], ids["c10"]) in pairs and out.stderr == ""  # "Place number 1" inside "... 10"
-    assert json.loads(run_exe("check", "--json", db=db).stdout)["duplicates_capped"] == []
+    assert json.loads(run_cli("check", "--json", db=db).stdout)["duplicates_capped"] == []
