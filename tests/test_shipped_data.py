@@ -124,6 +124,13 @@ def demo_ledger(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture(scope="module")
+def comparison(demo_ledger) -> list[dict]:
+    """The checkpoints beside the ledger's figures (a summary per checkpoint date, each a run of the
+    executable), computed once for the two tests that read the same table."""
+    return docs.comparison(demo_ledger)
+
+
 def summary(db: Path, until: str = UNTIL) -> dict:
     result = run_exe("summary", "--since", SINCE, "--until", until, "--by", "month", "--format", "json", db=db,
                      env={"PROTESTLOG_TODAY": "2026-11-30"})
@@ -181,8 +188,8 @@ def independent(checkpoint: dict, column: str) -> int:
     return sum(int(r["killed"]) for r in corrected_incidents() if in_period(r, until) and keep(r))
 
 
-def test_checkpoints_beside_the_ledger(demo_ledger, capsys):
-    table = docs.comparison(demo_ledger)
+def test_checkpoints_beside_the_ledger(comparison, capsys):
+    table = comparison
     cps = rows(CHECKPOINTS)
     assert len(table) == len(cps)
     with capsys.disabled():
@@ -204,10 +211,10 @@ def test_checkpoints_beside_the_ledger(demo_ledger, capsys):
     assert final["police"] == (1, 1) and final["military"] == (6, 6)
 
 
-def test_readme_comparison_table_is_the_generated_one(demo_ledger):
+def test_readme_comparison_table_is_the_generated_one(comparison):
     readme = (REPO / "README.md").read_text("utf-8")
     block = readme.split("<!-- checkpoints -->\n", 1)[1].split("<!-- /checkpoints -->", 1)[0]
-    assert block == docs.checkpoint_table(docs.comparison(demo_ledger)), "README drifted: run `make docs`"
+    assert block == docs.checkpoint_table(comparison), "README drifted: run `make docs`"
 
 
 def test_victims_in_the_demo_ledger(demo_ledger):
