@@ -99,14 +99,62 @@ def add_args(**fields):
     return args
 
 
-@pytest.fixture
-def add(cli):
+def adder(cli):
+    """`add` through a `cli`: the new record's id."""
     def _add(**fields):
         result = cli(*add_args(**fields))
         assert result.exit_code == 0, result
         return int(result.stdout.strip())
 
     return _add
+
+
+@pytest.fixture
+def add(cli):
+    return adder(cli)
+
+
+def cli_for(db: Path):
+    """A `cli` on the ledger at `db` with the `cli` fixture's environment, given to each command rather
+    than set for a whole test: for ledgers that `from_template` builds once and copies."""
+    runner = CliRunner()
+    base = {"PROTESTLOG_DB": str(db), "PROTESTLOG_TODAY": TODAY, "PROTESTLOG_USER": "tester",
+            "PROTESTLOG_TTY": None, "NO_COLOR": None}
+
+    def invoke(*args, input=None, env=None):
+        raw = runner.invoke(app, [str(a) for a in args], input=input, env={**base, **(env or {})})
+        if raw.exception is not None and not isinstance(raw.exception, SystemExit):
+            raise AssertionError(f"traceback from {args}: {raw.exception!r}") from raw.exception
+        return Result(raw)
+
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def from_template(tmp_path_factory):
+    """`from_template(db, build)`: put at `db` a copy of the ledger `build(cli, add)` makes, and return a
+    copy of what build returned. Each build runs once per test process (a fixture adding 25-60 records
+    before every test of a module spent most of the module's time there); every test gets its own file."""
+    import copy
+
+    built = {}
+
+    def copy_into(db: Path, build):
+        if build not in built:
+            path = tmp_path_factory.mktemp("template") / "ledger.db"
+            cli = cli_for(path)
+            value = build(cli, adder(cli))
+            con = sqlite3.connect(path)  # every command has closed the ledger: fold any WAL into the file
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            con.close()
+            built[build] = (path, value)
+        path, value = built[build]
+        for suffix in ("", "-wal"):
+            if Path(f"{path}{suffix}").exists():
+                shutil.copyfile(f"{path}{suffix}", f"{db}{suffix}")
+        return copy.deepcopy(value)
+
+    return copy_into
 
 
 def random_incidents(add, *, seed: int, count: int, first_day: dt.date, days: int, regions, groups,

@@ -11,11 +11,15 @@ from conftest import REPO, random_incidents
 RANGE = ("--since", "2022-12-01", "--until", "2023-01-31")
 
 
-@pytest.fixture
-def rows(add):
+def random_ledger(cli, add):
     return random_incidents(add, seed=11, count=60, first_day=dt.date(2022, 11, 20), days=80,
                             regions=["Puno", "Cusco", "Lima", "Ayacucho", "Junín"], groups=["civilian", "police"],
                             details=True)
+
+
+@pytest.fixture
+def rows(cli, db, from_template):
+    return from_template(db, random_ledger)
 
 
 def test_ranked_table_matches_the_records(cli, rows):

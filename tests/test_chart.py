@@ -12,13 +12,17 @@ RANGE = ("--since", "2022-12-07", "--until", "2023-01-10")
 ROW = re.compile(r"^(\d{4}-\d{2}-\d{2})  (#*) +(\d+|no data)(?:  (.*))?$")
 
 
-@pytest.fixture
-def busy(add, cli):
-    """Random incidents with every figure given; one more milestone besides the two a ledger starts with."""
+def busy_ledger(cli, add):
     random_incidents(add, seed=7, count=40, first_day=dt.date(2022, 12, 1), days=50,
                      regions=["Puno", "Cusco", "Lima"], groups=["civilian", "police"], details=True)
     assert cli("milestone", "add", "2022-12-20", "Curfew in Puno").exit_code == 0
     assert cli("milestone", "add", "2023-03-01", "Outside the range").exit_code == 0
+
+
+@pytest.fixture
+def busy(cli, db, from_template):
+    """Random incidents with every figure given; one more milestone besides the two a ledger starts with."""
+    from_template(db, busy_ledger)
 
 
 def plotted_rows(text: str) -> list[tuple[str, int, int, str]]:

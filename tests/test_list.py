@@ -13,11 +13,15 @@ REGIONS = ["Puno", "Ayacucho", "Apurímac", "Cusco"]
 GROUPS = ["civilian", "police", "military", "unknown"]
 
 
-@pytest.fixture
-def rows(add):
-    """Random incidents, inserted in random order; the test keeps its own copy to compute from."""
+def random_ledger(cli, add):
     return random_incidents(add, seed=7, count=25, first_day=dt.date(2022, 12, 1), days=31, regions=REGIONS,
                             groups=GROUPS)
+
+
+@pytest.fixture
+def rows(cli, db, from_template):
+    """Random incidents, inserted in random order; the test keeps its own copy to compute from."""
+    return from_template(db, random_ledger)
 
 
 def expected_register(rows, keep=lambda r: True):

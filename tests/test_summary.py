@@ -18,11 +18,15 @@ UNTIL = dt.date(2023, 1, 20)
 REGIONS = ["Puno", "Ayacucho", "Apurímac", "Junín"]
 
 
-@pytest.fixture
-def rows(add):
+def random_ledger(cli, add):
     # 56 days from 1 December: some before SINCE, some after UNTIL.
     return random_incidents(add, seed=2022, count=40, first_day=dt.date(2022, 12, 1), days=56, regions=REGIONS,
                             groups=["civilian", "police", "military"], details=True)
+
+
+@pytest.fixture
+def rows(cli, db, from_template):
+    return from_template(db, random_ledger)
 
 
 def in_range(rows, lo=SINCE, hi=UNTIL):
