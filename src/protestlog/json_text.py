@@ -27,8 +27,8 @@ def object_writer(keys: tuple, *, order: tuple | None = None, omit_none=(), verb
              "    out = []", "    add = out.append"]
     for key in order:
         v = f"v{position[key]}"
-        text = v if key in verbatim else (f"(_string({v}) if type({v}) is str else str({v}) if type({v}) is int "
-                                          f"else 'null' if {v} is None else _encode({v}))")
+        text = v if key in verbatim else (f"('null' if {v} is None else _string({v}) if type({v}) is str "
+                                          f"else str({v}) if type({v}) is int else _encode({v}))")
         line = f"add({_string(key) + ':'!r} + {text})"
         lines.append(f"    if {v} is not None: {line}" if omit_none is True or key in omit_none else f"    {line}")
     lines.append("    return '{' + ','.join(out) + '}'")

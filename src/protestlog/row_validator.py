@@ -130,7 +130,7 @@ class RowValidator:
         value = get("group") or "unknown"
         group = terms["group"].get(value) or learn("group", value)
         value = get("circumstance")
-        circumstance = (None if value is None or value == "" or blank(value) else
+        circumstance = (None if value is None or value == "" or (type(value) is str and not value.strip()) else
                         terms["circumstance"].get(value) or learn("circumstance", value))
         value = get("cause") or "unknown"
         cause = terms["cause"].get(value) or learn("cause", value)
@@ -140,7 +140,8 @@ class RowValidator:
         value = get("sources")
         sources = [] if value is None or value == "" or blank(value) else parse_sources(value, today=self.today)
         name, url = get("source"), get("url")
-        if (name is not None and not blank(name)) or (url is not None and not blank(url)):
+        if ((name is not None and not (type(name) is str and not name.strip()))
+                or (url is not None and not (type(url) is str and not url.strip()))):
             if name is None or name == "":
                 name = None
             elif not (type(name) is str and len(text := name.strip()) <= SOURCE_LIMIT and PLAIN_LINE.fullmatch(text)
@@ -176,7 +177,7 @@ class RowValidator:
                   and PLAIN_LINE.fullmatch(external_id) and external_id):
             external_id = parse_external_id(value)
         value = get("responsible")
-        responsible = (None if value is None or value == "" or blank(value) else
+        responsible = (None if value is None or value == "" or (type(value) is str and not value.strip()) else
                        terms["responsible"].get(value) or learn("responsible", value))
         return {"date": date, "end_date": end_date, "date_precision": precision, "region": region,
                 "province": province, "place": place,
