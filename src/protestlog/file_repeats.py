@@ -9,6 +9,7 @@ in the import's transaction and goes with it.
 
 import json
 
+from protestlog.bulk import insert_many
 from protestlog.errors import FieldError
 
 TABLE = "temp.file_external_ids"
@@ -48,7 +49,7 @@ class Repeats:
                 column, value = self.label(external)
                 errors.append(FieldError(column, value, f"repeats line {first[0]} with different content", line))
         if new:
-            self.db.executemany(f"INSERT INTO {TABLE} (external_id, line, fingerprint) VALUES (?, ?, ?)", new)
+            insert_many(self.db, f"INSERT INTO {TABLE} (external_id, line, fingerprint) VALUES", "(?, ?, ?)", new)
         return errors
 
     def close(self):
