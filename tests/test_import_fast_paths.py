@@ -73,7 +73,7 @@ def outcome(check, raw):
     return ("ok", list(record.items()))  # the same keys in the same order, with the same values
 
 
-@settings(max_examples=500, **SETTINGS)
+@settings(max_examples=300, **SETTINGS)
 @given(raw_rows())
 @example({"date": "2023-01-09", "region": "Puno", "killed": "3", "killed_low": "4"})
 @example({"date": "2023-01-09", "region": "Puno", "killed": "3", "minors": "4"})
