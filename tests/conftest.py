@@ -266,12 +266,16 @@ def shipped_incidents() -> list[dict]:
     return list(incidents.values())
 
 
-@pytest.fixture
-def shipped(cli, db) -> Path:
-    """A ledger holding the shipped Peru data as `make demo` builds it: incidents, victims, then corrections."""
+def shipped_ledger(cli, add):
     for args in (("import", DATA_CSV), ("victim", "import", VICTIMS_CSV), ("apply-corrections", CORRECTIONS_CSV)):
         result = cli(*args, env={"PROTESTLOG_TODAY": "2026-11-30"})  # sources were read in 2026
         assert result.exit_code == 0, result
+
+
+@pytest.fixture
+def shipped(cli, db, from_template) -> Path:
+    """A ledger holding the shipped Peru data as `make demo` builds it: incidents, victims, then corrections."""
+    from_template(db, shipped_ledger)
     return db
 
 
