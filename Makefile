@@ -14,6 +14,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,charts,publish]'
+	# Compile the bytecode now, as pip does for a package it installs (an editable install does not):
+	# under PYTHONDONTWRITEBYTECODE=1 every command would otherwise compile every module again.
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 demo: install
