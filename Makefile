@@ -10,12 +10,12 @@ PERIOD := --since 2022-12-07 --until 2023-03-31
 
 install: $(VENV)/.installed
 
+# compileall: the bytecode, as pip compiles a package it installs (an editable install does not);
+# under PYTHONDONTWRITEBYTECODE=1 every command would otherwise compile every module again.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,charts,publish]'
-	# Compile the bytecode now, as pip does for a package it installs (an editable install does not):
-	# under PYTHONDONTWRITEBYTECODE=1 every command would otherwise compile every module again.
 	$(BIN)/python -m compileall -q src
 	touch $@
 
