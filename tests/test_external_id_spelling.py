@@ -45,7 +45,7 @@ def test_nfc_and_nfd_spellings_are_one_id(cli, db):
 
 HIDDEN = [("X-1\u200b", "U+200B"), ("X\u200d-1", "U+200D"), ("\ufeffX-1", "U+FEFF"), ("X\u00ad-1", "U+00AD"),
           ("X-1\u200e", "U+200E"), ("X\u00a01", "U+00A0"), ("X\u30001", "U+3000"), ("X\u202e1-", "U+202E"),
-          ("X-1\ufe0f", "U+FE0F"), ("X-\u31641", "U+3164")]
+          ("X-1\ufe0f", "U+FE0F"), ("X-\u31641", "U+3164"), ("X\u2800Y", "U+2800")]
 
 
 @pytest.mark.parametrize("value, code", HIDDEN)
@@ -185,3 +185,33 @@ def test_ids_an_older_release_stored_are_found_and_never_respelled(cli, older, t
     assert applied.exit_code == 0, applied
     assert stored_ids(older)[-1] == NFD and cli("show", "1", "--json").json()["record"]["killed"] == 4
     assert cli("verify").exit_code == 0
+
+
+def test_the_length_limit_is_the_stored_spelling_s():
+    """Attack finding: 150 accented letters typed in NFD (300 code points) were refused as too long,
+    while the same id in NFC (150, the form stored) was accepted."""
+    from protestlog.records import parse_external_id
+
+    nfc = "\u00f3" * 150
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert len(nfd) == 300 and len(nfc) == 150
+    assert parse_external_id(nfd) == nfc == parse_external_id(nfc)
+
+
+@pytest.mark.parametrize("number", [1e400, float("nan"), 1.0, -0.0, 2.5])
+def test_an_id_given_as_a_fractional_or_exponent_number_is_refused(number):
+    """Attack finding: a JSON 1e400 was stored as 'inf' (as was 2e400: one id), and 1.0 and 1 were two ids."""
+    from protestlog.errors import FieldError
+    from protestlog.records import parse_external_id
+
+    with pytest.raises(FieldError, match="give the id as text"):
+        parse_external_id(number)
+    assert parse_external_id(17) == "17"
+
+
+def test_a_json_file_with_an_exponent_id_is_refused_whole(cli, db, tmp_path):
+    path = tmp_path / "num.json"
+    path.write_text('[{"date":"2023-01-10","region":"Puno","killed":1,"external_id":1e400}]', encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 1 and "give the id as text" in result.stderr, result.stderr
+    assert not db.exists() or stored_ids(db) == []

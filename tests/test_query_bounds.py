@@ -197,3 +197,44 @@ def test_the_search_index_can_be_read_but_not_written(cli, ledger):
         refused = cli("query", sql)
         assert refused.exit_code == 1 and "Traceback" not in refused.stderr
     assert snapshot(ledger) == before
+
+
+def test_a_table_counts_as_output_only_once_it_is_printed():
+    """Attack finding: Ctrl-C while a table was still being read or laid out said "the output is
+    incomplete" though nothing had reached stdout (a table is printed whole, at the end)."""
+    from protestlog import output
+
+    def rows_then_ctrl_c():
+        yield {"place": "Juliaca", "killed": 17}
+        raise KeyboardInterrupt
+
+    output.STREAMED.clear()
+    env = output.Env(stdout=sys.stdout)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            output.write_rows(env, rows_then_ctrl_c(), ["place", "killed"], "table")
+        assert output.STREAMED == []  # nothing printed: "wrote nothing" is true
+        output.write_rows(env, iter([{"place": "Juliaca", "killed": 17}]), ["place", "killed"], "table")
+        assert output.STREAMED == [True]
+        output.STREAMED.clear()
+        with pytest.raises(KeyboardInterrupt):
+            output.write_rows(env, rows_then_ctrl_c(), ["place", "killed"], "csv")
+        assert output.STREAMED == [True]  # csv streams: its header went out first
+    finally:
+        output.STREAMED.clear()
+
+
+def test_only_fts5_s_own_table_is_opened_before_the_authorizer(cli, ledger):
+    """Attack finding: with search_text_fts swapped (writable_schema) for another virtual table such as
+    dbstat, query's pre-connection opened it, and `query` read what it otherwise refuses."""
+    import sqlite3
+
+    assert cli("query", "select * from dbstat").exit_code == 1  # refused as such
+    con = sqlite3.connect(ledger)
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute("UPDATE sqlite_master SET sql = 'CREATE VIRTUAL TABLE search_text_fts USING dbstat' "
+                "WHERE name = 'search_text_fts'")
+    con.commit()
+    con.close()
+    result = cli("query", "select name from search_text_fts limit 1")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr, (result.stdout, result.stderr)

@@ -17,7 +17,8 @@ import re
 # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): drawn as nothing. Most are
 # format characters (Cf); these are not, and hide as well: variation selectors, the combining grapheme
 # joiner, Hangul fillers, Mongolian free variation selectors, tag-like and reserved ranges.
-_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\ufff0-\ufff8"
+# U+2800 (Braille pattern blank) is not default-ignorable, but is drawn as a blank all the same.
+_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0\ufff0-\ufff8"
                         "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 
 

@@ -231,7 +231,8 @@ def write_rows(env: Env, rows: Iterable[dict], columns: list[str], fmt: str, *, 
     for the rest (`drop_in_order`: free text too, in that order), and `wrap` names free-text columns
     besides the usual ones (see tables.py)."""
     out = env.stdout
-    streaming(out)
+    if fmt != "table":
+        streaming(out)  # a table is laid out first and printed whole (tables.print_fitted notes it then)
     if fmt == "json":
         encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps builds anew for every call
         first = True

@@ -157,14 +157,18 @@ def parse_text(field: str, value, *, multiline: bool = False) -> str | None:
 
 def parse_external_id(value, field: str = "external_id") -> str | None:
     """An external id as stored: stripped like every text field, in NFC, nothing invisible in it
-    (external_ids.py says why)."""
+    (external_ids.py says why). The length limit applies to the NFC form, the one stored."""
+    if type(value) is float:  # a JSON 1e400 would be 'inf', and 1.0 and 1 two ids
+        raise FieldError(field, value, "is a number with a fraction or exponent; give the id as text")
+    if type(value) is str and not value.isascii():
+        value = external_ids.normal(value)
     text = parse_text(field, value)
     if text is None or text.isascii():
         return text
     wrong = external_ids.refused_character(text)
     if wrong:
         raise FieldError(field, value, f"contains {wrong}, which would make it look like another id")
-    return parse_text(field, external_ids.normal(text))  # NFC can lengthen a text (rarely): the limit again
+    return text
 
 
 URL_START = re.compile(r"^https?://[^\s/]+", re.I)

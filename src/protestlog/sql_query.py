@@ -11,6 +11,7 @@ Ctrl-C stops the statement too, and is reported as an interruption, not as the t
 """
 
 import math
+import re
 import sqlite3
 import time
 
@@ -42,9 +43,15 @@ def _connect_search_index(conn: sqlite3.Connection) -> None:
     statement to report.
     """
     try:
-        conn.execute("SELECT 1 FROM search_text_fts LIMIT 0").fetchall()
+        found = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'search_text_fts' AND type = 'table'").fetchone()
+        if found and _FTS5_TABLE.match(found[0] or ""):  # only FTS5's own table: nothing else is opened unchecked
+            conn.execute("SELECT 1 FROM search_text_fts LIMIT 0").fetchall()
     except sqlite3.Error:
         pass
+
+
+_FTS5_TABLE = re.compile(r"\s*CREATE\s+VIRTUAL\s+TABLE\s+(\[search_text_fts\]|\"search_text_fts\"|`search_text_fts`|search_text_fts)"
+                         r"\s+USING\s+FTS5\s*\(", re.IGNORECASE)
 
 
 def check_timeout(seconds: float) -> float:

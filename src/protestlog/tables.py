@@ -146,16 +146,18 @@ def render(env: Env, rows, columns: list[str], *, title=None, caption=None, nume
 def print_fitted(env: Env, console, *renderables):
     """At a terminal, print as Rich lays it out; piped, without the padding that pads each line to the
     table's width, so the text diffs and greps cleanly, and with prose (Text) wrapped at prose_width."""
+    from protestlog.output import prose_width, streaming
+
     if env.stdout_tty:
+        streaming(env.stdout)
         for r in renderables:
             console.print(r)
         return
     from rich.text import Text
 
-    from protestlog.output import prose_width
-
     prose = prose_width(env) if any(isinstance(r, Text) for r in renderables) else None
     with console.capture() as captured:
         for r in renderables:  # prose wraps where the reader's terminal does; tables keep their width
             console.print(r, width=min(prose, console.width) if isinstance(r, Text) else None)
+    streaming(env.stdout)
     env.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
