@@ -93,3 +93,18 @@ def test_the_quick_sources_check_accepts_only_canonical_text(sources):
     plain = all(set(s) <= {"accessed", "name", "url"} and not any(c in v for v in s.values() for c in '"\\')
                 and all(ord(c) >= 0x20 for v in s.values() for c in v) for s in sources)
     assert bool(_CANONICAL_SOURCES(canonical_json(sources))) == plain  # the quick path is the one taken
+
+
+@pytest.mark.parametrize("seq, column", [(2, "note"), (3, "place")])
+def test_text_that_is_not_utf8_is_named_by_entry_and_column(cli, ledger, seq, column):
+    """Attack finding: bytes that are not UTF-8 in one entry stopped verify with a 245-character line
+    quoting the row's JSON and naming neither the entry nor the column."""
+    tamper(ledger, f"UPDATE entries SET {column} = CAST(x'41ff42' AS TEXT) WHERE seq = {seq}")
+    result = cli("verify", "--format", "json")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    first = json.loads(result.stdout)["problems"][0]
+    assert first["message"].startswith(f"entry {seq} has {column} that is not valid UTF-8 text"), first
+    assert (first["kind"], first["ref"], first["seq"]) == ("entry", seq, seq)
+    text = cli("verify")
+    assert f"protestlog: verify: entry {seq} has {column} that is not valid UTF-8" in text.stderr
+    assert all(len(line) < 200 for line in text.stderr.splitlines()), text.stderr

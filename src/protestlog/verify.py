@@ -21,6 +21,7 @@ from protestlog.errors import LedgerError
 from protestlog.ledger import Ledger
 from protestlog.verify_walk import INTEGER_COLUMNS, STORED_INSTANT, EntryWalk  # noqa: F401  (EntryWalk: tests)
 from protestlog.verify_walk import instant as _instant
+from protestlog.verify_walk import undecodable_text
 
 CLOCK_SKEW = dt.timedelta(minutes=10)  # another recorder's clock may run a little ahead of ours
 
@@ -42,7 +43,13 @@ def verify(ledger: Ledger, *, expect: str | None = None) -> dict:
         _walk(db, result, problem, expect)
         _unchained(db, problem, result)
     except sqlite3.DatabaseError as exc:
-        problem(f"the ledger cannot be read: {exc}")
+        where = undecodable_text(ledger.path) if "decode" in str(exc) else None
+        if where:
+            problem(f"{where[0]} {where[1]} has {where[2]} that is not valid UTF-8 text (edited around protestlog?); "
+                    "the chain is not checked past it", kind=where[0], ref=where[1],
+                    seq=where[1] if where[0] == "entry" else None)
+        else:
+            problem(f"the ledger cannot be read: {str(exc)[:200]}")
     found = integrity.result()
     if found != ["ok"]:
         problem("SQLite integrity check failed: " + "; ".join(found[:3]))

@@ -164,3 +164,36 @@ class EntryWalk:
             i += 1
         clock.last = {"entries": last_entries, "others": last_others}
         return i, prev, expected_pos, found
+
+
+def undecodable_text(path) -> tuple[str, int, str] | None:
+    """(kind, ref, column) of the first chained row holding text that is not valid UTF-8, or None.
+
+    SQLite stores whatever bytes it is given as TEXT; Python cannot read such a row, so the walk
+    stops with a decoding error that names neither the row nor the column. Read as bytes here, on
+    a connection of its own, only after that error."""
+    import sqlite3
+    from pathlib import Path
+    from urllib.parse import quote
+
+    from protestlog.chain import KINDS
+
+    con = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    try:
+        tables = {kind: (table, key, [r[1] for r in con.execute(f"PRAGMA table_info({table})")])
+                  for kind, (table, key) in KINDS.items()}
+        con.text_factory = bytes
+        for kind, (table, key, columns) in tables.items():
+            listed = ", ".join(f'"{c}"' for c in columns)  # "group" is a column
+            for row in con.execute(f"SELECT {key}, {listed} FROM {table} ORDER BY {key}"):
+                for name, value in zip(columns, row[1:]):
+                    if value.__class__ is bytes:
+                        try:
+                            value.decode("utf-8")
+                        except UnicodeDecodeError:
+                            return kind, row[0], name
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+    return None
