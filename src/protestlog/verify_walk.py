@@ -71,7 +71,7 @@ def sources_canonical(text) -> bool:
 class EntryWalk:
     """SQLite reads the chain and its entries in one pass and builds each entry's canonical JSON
     (`select`, NULL unless every column holds the type protestlog writes); `advance` takes rows
-    while they pass every check, `holds` checks one row (the same checks)."""
+    while they pass every check."""
 
     BATCH = 4096
 
@@ -106,29 +106,9 @@ class EntryWalk:
                        f"AS content")
         self.stamps: set[str] = set()  # recording times already found canonical (an import shares one)
 
-    def holds(self, part, prev: str, link_hash: str, revisions: dict, clock, pos: int) -> bool:
-        """True when the entry passes every check; then the revision and clock state move on."""
-        seq, entry_prev, entry_hash, record_id, revision, stamp, sources, content = part
-        if content is None or entry_prev != prev or entry_hash != link_hash:
-            return False
-        if stamp not in self.stamps:
-            if not (STORED_INSTANT.match(stamp) and instant(stamp)):
-                return False
-            self.stamps.add(stamp)
-        if not sources_canonical(sources):
-            return False
-        if hashlib.sha256((prev + "\n" + content).encode("utf-8")).hexdigest() != entry_hash:
-            return False
-        if revision != revisions.get(record_id, 0) + 1:
-            return False
-        if clock.problem(pos, "entry", {"recorded_at": stamp}):  # last: it moves the clock on when it passes
-            return False
-        revisions[record_id] = revision
-        return True
-
     def advance(self, rows: list, start: int, prev: str, expected_pos: int, revisions: dict, clock, expect):
         """Take rows (pos, kind, ref, prev_hash, hash, *select) from `start` while each is the next link
-        and an entry that passes every check `holds` makes. Returns (index of the first row not taken,
+        and an entry that passes every check (links, order and clock, revision, sources, hash). Returns (index of the first row not taken,
         the head after the taken ones, the next position, (pos, seq) where `expect` was met or None)."""
         sha256, canonical, stamps = hashlib.sha256, sources_canonical, self.stamps
         get = revisions.get
@@ -176,12 +156,10 @@ def undecodable_text(path) -> tuple[str, int, str] | None:
     from pathlib import Path
     from urllib.parse import quote
 
-    from protestlog.chain import KINDS
-
     con = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
     try:
         tables = {kind: (table, key, [r[1] for r in con.execute(f"PRAGMA table_info({table})")])
-                  for kind, (table, key) in KINDS.items()}
+                  for kind, (table, key) in chain.KINDS.items()}
         con.text_factory = bytes
         for kind, (table, key, columns) in tables.items():
             listed = ", ".join(f'"{c}"' for c in columns)  # "group" is a column
