@@ -54,11 +54,17 @@ def verify_cmd(
     else:
         for p in result["problems"]:
             env.say(f"protestlog: verify: {p['message']}")
-    if fmt_name != "json":  # added objects that change no figure and refuse no write (schema_check.added_objects)
-        for warning in result["warnings"]:
-            env.say(f"protestlog: warning: {warning}")
+    say_warnings(env, result, fmt_name)
     if not result["ok"]:
         raise typer.Exit(ExitStatus.ERROR)
+
+
+def say_warnings(env, result: dict, fmt_name: str) -> None:
+    """Added objects that change no figure and refuse no write (schema_check.added_objects): on stderr,
+    except in JSON, which carries them under `warnings`."""
+    if fmt_name != "json":
+        for warning in result["warnings"]:
+            env.say(f"protestlog: warning: {warning}")
 
 
 
@@ -168,9 +174,7 @@ def check(
         from protestlog.duplicates import capped_note
 
         env.say(f"protestlog: note: {capped_note(result['duplicates_capped'])}")
-    if fmt_name != "json":
-        for warning in result["warnings"]:
-            env.say(f"protestlog: warning: {warning}")
+    say_warnings(env, result, fmt_name)
     if fmt_name == "json":
         write_json(env, result)
     elif fmt_name == "table":
