@@ -160,8 +160,8 @@ def parse_external_id(value, field: str = "external_id") -> str | None:
     (external_ids.py says why). The length limit applies to the NFC form, the one stored."""
     if type(value) is float:  # a JSON 1e400 would be 'inf', and 1.0 and 1 two ids
         raise FieldError(field, value, "is a number with a fraction or exponent; give the id as text")
-    if type(value) is str and not value.isascii():
-        value = external_ids.normal(value)
+    if type(value) is str:
+        value = external_ids.normal(value)  # ASCII is returned as is
     text = parse_text(field, value)
     if text is None or text.isascii():
         return text
